@@ -1,0 +1,59 @@
+//! Command-line arguments (clap), kept apart from what the commands do.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kontrakt",
+    version,
+    about = "Contract and conformance testing for OpenAPI 3.0 and 3.1 APIs",
+    long_about = "Contract and conformance testing for OpenAPI 3.0 and 3.1 APIs.\n\nExit codes: 0 clean, 1 findings at error level, 2 kontrakt could not do its job."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check that specs are sound: structure, refs, examples, ids, path parameters, schemas.
+    Lint(LintArgs),
+    /// Measure loading: wall time and peak memory per spec.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Spec files or folders (folders are searched for documents declaring `openapi`).
+    #[arg(required_unless_present = "rules")]
+    pub specs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// List the lint rules and exit.
+    #[arg(long)]
+    pub rules: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Spec files to load (each measured in a fresh process for a true peak-memory figure).
+    pub specs: Vec<PathBuf>,
+    /// Also generate a synthetic spec of about this many megabytes and measure it.
+    #[arg(long)]
+    pub generate_mb: Option<usize>,
+    /// Runs per spec; the median wall time is reported.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Internal: load one file once in this process and print one JSON line.
+    #[arg(long, hide = true)]
+    pub child: bool,
+}

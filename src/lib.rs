@@ -1,0 +1,12 @@
+//! kontrakt: contract and conformance testing for OpenAPI 3.0 and 3.1 APIs.
+//!
+//! The library holds everything; `main.rs` only parses arguments and maps results to exit codes.
+//! Data flows spec → operations (→ cases → exchanges → verdicts → reports, in later modules).
+
+pub mod bench;
+pub mod cli;
+pub mod exit;
+pub mod lint;
+pub mod spec;
+
+pub use exit::ExitStatus;

@@ -1,0 +1,35 @@
+//! `no-success-response`: an operation that documents no 2xx or 3xx response.
+
+use crate::lint::rule::{Context, Finding, Rule, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "no-success-response",
+    severity: Severity::Error,
+    summary: "an operation with no 2xx or 3xx response (a `default` alone does not say what success looks like)",
+    doc: "Clients, mocks and conformance tests need to know what a successful call returns; with \
+          only error responses (or only `default`) every success is undocumented. Example: \
+          `responses: {default: {$ref: '#/components/responses/genericErrorResponse'}}`. Add the \
+          success status (`200`, `201`, `204`, or a `2XX` range) with its body.",
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .operations
+        .iter()
+        .filter(|op| !op.responses.iter().any(|r| r.status.is_success()))
+        .map(|op| {
+            let at = op.loc.child("responses");
+            let loc = if ctx.spec.get(&at).is_some() {
+                at
+            } else {
+                op.loc.clone()
+            };
+            ctx.report(
+                &RULE,
+                &loc,
+                format!("{} documents no 2xx or 3xx response", op.key()),
+            )
+        })
+        .collect()
+}
