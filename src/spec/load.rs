@@ -140,9 +140,13 @@ pub fn load_with(path: &Path, limits: Limits) -> Result<Spec, LoadError> {
 
     for (file, ptr, reference) in sites {
         let site = Loc::new(file, pointer::push(&ptr, "$ref"));
-        let result = spec
-            .resolve_ref(file, &reference)
-            .and_then(|_| spec.deref(&Loc::new(file, ptr.clone())).map(|_| ()));
+        // Only a target that is itself a reference can start a chain worth following.
+        let result = spec.resolve_ref(file, &reference).and_then(|target| {
+            match spec.get(&target).and_then(|v| v.get("$ref")) {
+                Some(_) => spec.deref(&Loc::new(file, ptr.clone())).map(|_| ()),
+                None => Ok(()),
+            }
+        });
         if let Err(e) = result {
             let kind = match e {
                 RefError::Cycle { .. } => ProblemKind::RefCycle,

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::document::{Loc, RefError, Spec};
+use super::pointer;
 
 pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -220,15 +221,22 @@ pub fn build(spec: &Spec) -> Model {
         problems: Vec::new(),
         stack: Vec::new(),
     };
-    let root = Loc::new(0, "");
+    let root_servers = servers(spec.root()).unwrap_or_else(|| vec!["/".to_string()]);
     let mut operations = Vec::new();
     for (section, webhook) in [("paths", false), ("webhooks", true)] {
-        let section_loc = root.child(section);
-        let Some(Value::Object(items)) = spec.get(&section_loc) else {
+        let Some(Value::Object(items)) = spec.root().get(section) else {
             continue;
         };
-        for name in items.keys() {
-            b.path_item(&section_loc.child(name), name, webhook, &mut operations);
+        let section_loc = Loc::new(0, pointer::push("", section));
+        for (name, item) in items {
+            b.path_item(
+                section_loc.child(name),
+                item,
+                name,
+                webhook,
+                &root_servers,
+                &mut operations,
+            );
         }
     }
     Model {
@@ -252,65 +260,85 @@ fn bool_field(v: &Value, key: &str) -> Option<bool> {
     v.get(key).and_then(Value::as_bool)
 }
 
+fn is_ref(v: &Value) -> bool {
+    matches!(v.get("$ref"), Some(Value::String(_)))
+}
+
+/// Name → object maps (`content`, `headers`, `links`, `responses`) as (location, name, value).
+fn members<'v>(loc: &Loc, v: Option<&'v Value>) -> Vec<(Loc, &'v String, &'v Value)> {
+    match v {
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(name, value)| (loc.child(name), name, value))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl<'s> Builder<'s> {
-    /// Follows a reference at `loc` (recording problems); None when it cannot be followed.
-    fn resolve(&mut self, loc: &Loc) -> Option<(Loc, &'s Value)> {
-        match self.spec.deref(loc) {
+    /// Follows a reference (recording problems); values that are not references pass through.
+    fn resolve(&mut self, loc: Loc, value: &'s Value) -> Option<(Loc, &'s Value)> {
+        if !is_ref(value) {
+            return Some((loc, value));
+        }
+        match self.spec.deref(&loc) {
             Ok(target) => {
                 let value = self.spec.get(&target)?;
                 Some((target, value))
             }
             Err(error) => {
-                self.problems.push(ModelProblem {
-                    at: loc.clone(),
-                    error,
-                });
+                self.problems.push(ModelProblem { at: loc, error });
                 None
             }
         }
     }
 
     /// Like [`Self::resolve`] for a non-schema object, refusing one already being expanded.
-    fn enter(&mut self, loc: &Loc) -> Option<(Loc, &'s Value)> {
-        let (target, value) = self.resolve(loc)?;
-        if self.stack.contains(&target) {
-            let reference = self
-                .spec
-                .get(loc)
-                .and_then(|v| v.get("$ref"))
-                .and_then(Value::as_str)
-                .unwrap_or(&target.ptr)
-                .to_string();
+    fn enter(&mut self, loc: Loc, value: &'s Value) -> Option<(Loc, &'s Value)> {
+        let reference = value.get("$ref").and_then(Value::as_str);
+        let (target, resolved) = self.resolve(loc.clone(), value)?;
+        if let Some(reference) = reference
+            && self.stack.contains(&target)
+        {
             self.problems.push(ModelProblem {
-                at: loc.clone(),
-                error: RefError::Cycle { reference },
+                at: loc,
+                error: RefError::Cycle {
+                    reference: reference.to_string(),
+                },
             });
             return None;
         }
-        Some((target, value))
+        Some((target, resolved))
     }
 
-    fn path_item(&mut self, loc: &Loc, name: &str, webhook: bool, out: &mut Vec<Operation>) {
-        let Some((item_loc, item)) = self.enter(loc) else {
+    fn path_item(
+        &mut self,
+        loc: Loc,
+        value: &'s Value,
+        name: &str,
+        webhook: bool,
+        root_servers: &[String],
+        out: &mut Vec<Operation>,
+    ) {
+        let Some((item_loc, item)) = self.enter(loc, value) else {
             return;
         };
         self.stack.push(item_loc.clone());
-        let shared_params = self.parameters(&item_loc.child("parameters"));
+        let shared_params = self.parameters(&item_loc.child("parameters"), item.get("parameters"));
         let item_servers = servers(item);
         for method in METHODS {
-            let written = item_loc.child(method);
-            if self.spec.get(&written).is_none() {
+            let Some(written) = item.get(*method) else {
                 continue;
-            }
+            };
             // Operation Objects may not be `$ref`s in OpenAPI, but bundled multi-file specs
             // (DigitalOcean's) do it; follow them here and let `invalid-openapi` say so.
-            let Some((op_loc, op)) = self.resolve(&written) else {
+            let Some((op_loc, op)) = self.resolve(item_loc.child(method), written) else {
                 continue;
             };
             if !op.is_object() {
                 continue;
             }
-            let own = self.parameters(&op_loc.child("parameters"));
+            let own = self.parameters(&op_loc.child("parameters"), op.get("parameters"));
             let mut parameters = shared_params.clone();
             for p in own {
                 // Operation-level parameters override path-level ones with the same name and place.
@@ -319,17 +347,15 @@ impl<'s> Builder<'s> {
             }
             let server_urls = servers(op)
                 .or_else(|| item_servers.clone())
-                .or_else(|| servers(self.spec.root()))
-                .unwrap_or_else(|| vec!["/".to_string()]);
-            let security_loc = if op.get("security").is_some() {
-                op_loc.child("security")
-            } else {
-                Loc::new(0, "/security")
+                .unwrap_or_else(|| root_servers.to_vec());
+            let (security_loc, security_value) = match op.get("security") {
+                Some(v) => (op_loc.child("security"), Some(v)),
+                None => (Loc::new(0, "/security"), self.spec.root().get("security")),
             };
             let request_body = op
                 .get("requestBody")
-                .and_then(|_| self.request_body(&op_loc.child("requestBody")));
-            let responses = self.responses(&op_loc.child("responses"));
+                .and_then(|v| self.request_body(op_loc.child("requestBody"), v));
+            let responses = self.responses(&op_loc.child("responses"), op.get("responses"));
             out.push(Operation {
                 operation_id: str_field(op, "operationId"),
                 method: method.to_ascii_uppercase(),
@@ -353,7 +379,7 @@ impl<'s> Builder<'s> {
                 parameters,
                 request_body,
                 responses,
-                security: security(self.spec, &security_loc),
+                security: security(&security_loc, security_value),
                 deprecated: bool_field(op, "deprecated").unwrap_or(false),
                 extensions: extensions(op),
                 loc: op_loc,
@@ -362,13 +388,13 @@ impl<'s> Builder<'s> {
         self.stack.pop();
     }
 
-    fn parameters(&mut self, loc: &Loc) -> Vec<Parameter> {
-        let Some(Value::Array(items)) = self.spec.get(loc) else {
+    fn parameters(&mut self, loc: &Loc, value: Option<&'s Value>) -> Vec<Parameter> {
+        let Some(Value::Array(items)) = value else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for i in 0..items.len() {
-            let Some((p_loc, p)) = self.resolve(&loc.index(i)) else {
+        for (i, item) in items.iter().enumerate() {
+            let Some((p_loc, p)) = self.resolve(loc.index(i), item) else {
                 continue;
             };
             let (Some(name), Some(location)) = (
@@ -394,57 +420,49 @@ impl<'s> Builder<'s> {
                 allow_reserved: bool_field(p, "allowReserved").unwrap_or(false),
                 deprecated: bool_field(p, "deprecated").unwrap_or(false),
                 schema: p.get("schema").map(|_| p_loc.child("schema")),
-                content: self.content(&p_loc.child("content")),
-                examples: examples(self.spec, &p_loc),
+                content: self.content(&p_loc.child("content"), p.get("content")),
+                examples: examples(self.spec, &p_loc, p),
                 loc: p_loc,
             });
         }
         out
     }
 
-    fn request_body(&mut self, loc: &Loc) -> Option<RequestBody> {
-        let (b_loc, b) = self.enter(loc)?;
+    fn request_body(&mut self, loc: Loc, value: &'s Value) -> Option<RequestBody> {
+        let (b_loc, b) = self.enter(loc, value)?;
         Some(RequestBody {
             required: bool_field(b, "required").unwrap_or(false),
-            content: self.content(&b_loc.child("content")),
+            content: self.content(&b_loc.child("content"), b.get("content")),
             loc: b_loc,
         })
     }
 
-    fn content(&mut self, loc: &Loc) -> Vec<MediaType> {
-        let Some(Value::Object(map)) = self.spec.get(loc) else {
-            return Vec::new();
-        };
-        map.iter()
-            .filter(|(_, v)| v.is_object())
-            .map(|(name, v)| {
-                let m_loc = loc.child(name);
-                MediaType {
-                    name: name.clone(),
-                    schema: v.get("schema").map(|_| m_loc.child("schema")),
-                    examples: examples(self.spec, &m_loc),
-                    loc: m_loc,
-                }
+    fn content(&mut self, loc: &Loc, value: Option<&'s Value>) -> Vec<MediaType> {
+        members(loc, value)
+            .into_iter()
+            .filter(|(_, _, v)| v.is_object())
+            .map(|(m_loc, name, v)| MediaType {
+                name: name.clone(),
+                schema: v.get("schema").map(|_| m_loc.child("schema")),
+                examples: examples(self.spec, &m_loc, v),
+                loc: m_loc,
             })
             .collect()
     }
 
-    fn responses(&mut self, loc: &Loc) -> Vec<Response> {
-        let Some(Value::Object(map)) = self.spec.get(loc) else {
-            return Vec::new();
-        };
+    fn responses(&mut self, loc: &Loc, value: Option<&'s Value>) -> Vec<Response> {
         let mut out = Vec::new();
-        for key in map.keys() {
+        for (r_loc, key, r) in members(loc, value) {
             let Some(status) = StatusSpec::parse(key) else {
                 continue;
             };
-            let Some((r_loc, r)) = self.enter(&loc.child(key)) else {
+            let Some((r_loc, r)) = self.enter(r_loc, r) else {
                 continue;
             };
             self.stack.push(r_loc.clone());
-            let headers = self.headers(&r_loc.child("headers"));
-            let content = self.content(&r_loc.child("content"));
-            let links = self.links(&r_loc.child("links"));
+            let headers = self.headers(&r_loc.child("headers"), r.get("headers"));
+            let content = self.content(&r_loc.child("content"), r.get("content"));
+            let links = self.links(&r_loc.child("links"), r.get("links"));
             self.stack.pop();
             out.push(Response {
                 status,
@@ -459,34 +477,28 @@ impl<'s> Builder<'s> {
         out
     }
 
-    fn headers(&mut self, loc: &Loc) -> Vec<Header> {
-        let Some(Value::Object(map)) = self.spec.get(loc) else {
-            return Vec::new();
-        };
+    fn headers(&mut self, loc: &Loc, value: Option<&'s Value>) -> Vec<Header> {
         let mut out = Vec::new();
-        for name in map.keys() {
-            let Some((h_loc, h)) = self.enter(&loc.child(name)) else {
+        for (h_loc, name, h) in members(loc, value) {
+            let Some((h_loc, h)) = self.enter(h_loc, h) else {
                 continue;
             };
             out.push(Header {
                 name: name.clone(),
                 required: bool_field(h, "required").unwrap_or(false),
                 schema: h.get("schema").map(|_| h_loc.child("schema")),
-                content: self.content(&h_loc.child("content")),
-                examples: examples(self.spec, &h_loc),
+                content: self.content(&h_loc.child("content"), h.get("content")),
+                examples: examples(self.spec, &h_loc, h),
                 loc: h_loc,
             });
         }
         out
     }
 
-    fn links(&mut self, loc: &Loc) -> Vec<Link> {
-        let Some(Value::Object(map)) = self.spec.get(loc) else {
-            return Vec::new();
-        };
+    fn links(&mut self, loc: &Loc, value: Option<&'s Value>) -> Vec<Link> {
         let mut out = Vec::new();
-        for name in map.keys() {
-            let Some((l_loc, l)) = self.enter(&loc.child(name)) else {
+        for (l_loc, name, l) in members(loc, value) {
+            let Some((l_loc, l)) = self.enter(l_loc, l) else {
                 continue;
             };
             out.push(Link {
@@ -507,12 +519,9 @@ impl<'s> Builder<'s> {
 }
 
 /// The `example` and `examples` of a parameter, header or media type (refs followed).
-pub fn examples(spec: &Spec, owner: &Loc) -> Vec<Example> {
+pub fn examples(spec: &Spec, owner: &Loc, value: &Value) -> Vec<Example> {
     let mut out = Vec::new();
-    let Some(v) = spec.get(owner) else {
-        return out;
-    };
-    if v.get("example").is_some() {
+    if value.get("example").is_some() {
         let loc = owner.child("example");
         out.push(Example {
             name: None,
@@ -521,20 +530,22 @@ pub fn examples(spec: &Spec, owner: &Loc) -> Vec<Example> {
             loc,
         });
     }
-    if let Some(Value::Object(map)) = v.get("examples") {
-        for name in map.keys() {
-            let at = owner.child("examples").child(name);
+    for (at, name, e) in members(&owner.child("examples"), value.get("examples")) {
+        let (target, e) = if is_ref(e) {
             let Ok(target) = spec.deref(&at) else {
                 continue;
             };
             let Some(e) = spec.get(&target) else { continue };
-            out.push(Example {
-                name: Some(name.clone()),
-                value: e.get("value").map(|_| target.child("value")),
-                external: str_field(e, "externalValue"),
-                loc: target,
-            });
-        }
+            (target, e)
+        } else {
+            (at, e)
+        };
+        out.push(Example {
+            name: Some(name.clone()),
+            value: e.get("value").map(|_| target.child("value")),
+            external: str_field(e, "externalValue"),
+            loc: target,
+        });
     }
     out
 }
@@ -585,8 +596,8 @@ pub fn base_path(url: &str) -> String {
     }
 }
 
-fn security(spec: &Spec, loc: &Loc) -> Vec<SecurityRequirement> {
-    let Some(Value::Array(items)) = spec.get(loc) else {
+fn security(loc: &Loc, value: Option<&Value>) -> Vec<SecurityRequirement> {
+    let Some(Value::Array(items)) = value else {
         return Vec::new();
     };
     items

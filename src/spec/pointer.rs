@@ -20,12 +20,19 @@ pub fn unescape(token: &str) -> String {
     }
 }
 
-/// The unescaped tokens of a pointer ("" and "/" edge cases per RFC 6901).
-pub fn tokens(ptr: &str) -> impl Iterator<Item = String> + '_ {
+/// The unescaped tokens of a pointer ("" and "/" edge cases per RFC 6901); tokens without
+/// escapes are borrowed, since lookups are hot when models are built.
+pub fn tokens(ptr: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> + '_ {
     ptr.strip_prefix('/')
         .into_iter()
         .flat_map(|rest| rest.split('/'))
-        .map(unescape)
+        .map(|t| {
+            if t.contains('~') {
+                std::borrow::Cow::Owned(unescape(t))
+            } else {
+                std::borrow::Cow::Borrowed(t)
+            }
+        })
 }
 
 /// `ptr` extended by one token.
@@ -62,7 +69,7 @@ pub fn get<'a>(root: &'a Value, ptr: &str) -> Option<&'a Value> {
     let mut value = root;
     for token in tokens(ptr) {
         value = match value {
-            Value::Object(map) => map.get(&token)?,
+            Value::Object(map) => map.get(token.as_ref())?,
             Value::Array(items) => items.get(parse_index(&token)?)?,
             _ => return None,
         };
@@ -75,7 +82,7 @@ pub fn get_mut<'a>(root: &'a mut Value, ptr: &str) -> Option<&'a mut Value> {
     let mut value = root;
     for token in tokens(ptr) {
         value = match value {
-            Value::Object(map) => map.get_mut(&token)?,
+            Value::Object(map) => map.get_mut(token.as_ref())?,
             Value::Array(items) => items.get_mut(parse_index(&token)?)?,
             _ => return None,
         };

@@ -52,7 +52,7 @@ impl SpanTree {
         let mut value = root;
         for token in pointer::tokens(ptr) {
             let child_pos = match value {
-                Value::Object(map) => map.keys().position(|k| *k == token),
+                Value::Object(map) => map.keys().position(|k| *k == *token),
                 Value::Array(items) => token.parse::<usize>().ok().filter(|i| *i < items.len()),
                 _ => None,
             };
