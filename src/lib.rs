@@ -4,6 +4,7 @@
 //! Data flows spec → operations (→ cases → exchanges → verdicts → reports, in later modules).
 
 pub mod bench;
+pub mod catalog;
 pub mod cli;
 pub mod exit;
 pub mod lint;
