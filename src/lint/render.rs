@@ -25,28 +25,34 @@ pub fn text(reports: &[FileReport]) -> String {
         let (errors, warnings) = count(&r.findings);
         let _ = writeln!(
             out,
-            "{}: OpenAPI {}, {} operations, {} files: {}\n",
+            "{}: OpenAPI {}, {}, {}: {}\n",
             r.path.display(),
             r.openapi.as_deref().unwrap_or("?"),
-            r.operations,
-            r.files,
+            plural(r.operations, "operation"),
+            plural(r.files, "file"),
             tally(errors, warnings),
         );
     }
     let s = Summary::of(reports);
-    let failed = if s.failed > 0 {
-        format!(", {} could not be loaded", s.failed)
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        out,
-        "{} document{} checked: {}{failed}",
-        s.documents,
-        if s.documents == 1 { "" } else { "s" },
-        tally(s.errors, s.warnings)
+    let loaded = s.documents - s.failed;
+    let mut line = format!(
+        "{} checked: {}",
+        plural(s.documents, "document"),
+        if loaded == 0 {
+            "none could be loaded".to_string()
+        } else {
+            tally(s.errors, s.warnings)
+        }
     );
+    if s.failed > 0 && loaded > 0 {
+        line.push_str(&format!(", {} could not be loaded", s.failed));
+    }
+    let _ = writeln!(out, "{line}");
     out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn count(findings: &[Finding]) -> (usize, usize) {
@@ -66,7 +72,6 @@ fn tally(errors: usize, warnings: usize) -> String {
     if errors == 0 && warnings == 0 {
         return "no problems".into();
     }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
         "{}, {}",
         plural(errors, "error"),

@@ -287,7 +287,10 @@ impl<'s> Builder<'s> {
                 Some((target, value))
             }
             Err(error) => {
-                self.problems.push(ModelProblem { at: loc, error });
+                // Broken refs and `$ref` chains that loop are already load problems.
+                if !matches!(error, RefError::Cycle { .. }) {
+                    self.problems.push(ModelProblem { at: loc, error });
+                }
                 None
             }
         }

@@ -165,11 +165,21 @@ fn check(ctx: &Context) -> Vec<Finding> {
         {
             targets.push((parent, Kind::PathItem));
         }
-        targets.extend(
-            op.parameters
-                .iter()
-                .map(|p| (p.loc.clone(), Kind::Parameter)),
-        );
+        // Parameters as written: the model drops malformed ones, which are the ones to report.
+        let item = op
+            .loc
+            .ptr
+            .rsplit_once('/')
+            .map(|(p, _)| Loc::new(op.loc.file, p));
+        for list in item.iter().chain([&op.loc]).map(|l| l.child("parameters")) {
+            if let Some(Value::Array(items)) = ctx.spec.get(&list) {
+                for i in 0..items.len() {
+                    if let Ok(target) = ctx.spec.deref(&list.index(i)) {
+                        targets.push((target, Kind::Parameter));
+                    }
+                }
+            }
+        }
         targets.extend(
             op.request_body
                 .iter()

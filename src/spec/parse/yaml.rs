@@ -15,6 +15,9 @@ use super::tree::TreeBuilder;
 use super::{Limits, ParseError, Parsed};
 use crate::spec::source::{Pos, SpanNode};
 
+/// The deepest flow-style nesting saphyr-parser can read.
+const YAML_FLOW_DEPTH: usize = 255;
+
 fn pos(span: &Span) -> Pos {
     Pos {
         line: span.start.line() as u32,
@@ -34,10 +37,11 @@ pub fn parse_yaml(text: &str, limits: Limits) -> Result<Parsed, ParseError> {
                 line: e.marker().line() as u32,
                 col: e.marker().col() as u32 + 1,
             };
-            // saphyr guards its own recursion on flow collections; report it like ours.
+            // saphyr counts flow-collection nesting (`[`, `{`) in a u8, so YAML in flow style
+            // cannot nest deeper than 255 levels whatever our own limit says.
             if e.info().contains("recursion limit") {
                 ParseError::TooDeep {
-                    limit: limits.max_depth,
+                    limit: YAML_FLOW_DEPTH.min(limits.max_depth),
                     pos,
                 }
             } else {

@@ -1,0 +1,16 @@
+//! kontrakt's integration tests, in one binary so they link once and share helpers.
+//!
+//! - `lint_rules`: every rule against its `fires`/`clean` fixtures in `tests/fixtures/lint/`.
+//! - `load`: every way loading a document can fail, with kind, message, file, line and column.
+//! - `source_map`: positions reported in referenced files, character columns, encoded refs.
+//! - `model`: the operation model built from a fixture.
+//! - `cli`: the binary end to end (exit codes, snapshots of stdout and stderr).
+//! - `corpus`: the real-world corpus beside the checkout, when present.
+
+mod cli;
+mod corpus;
+mod lint_rules;
+mod load;
+mod model;
+mod source_map;
+mod support;
