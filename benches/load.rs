@@ -6,7 +6,9 @@ use std::process::Command;
 
 fn main() {
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let mut args: Vec<String> = vec!["bench".into(), "--generate-mb".into(), "10".into()];
+    let mut args: Vec<String> = ["bench", "--generate-mb", "10", "--generate-dense-mb", "10"]
+        .map(String::from)
+        .to_vec();
     for rel in [
         "box/openapi.json",
         "digitalocean/specification/DigitalOcean-public.v2.yaml",

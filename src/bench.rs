@@ -59,8 +59,8 @@ pub fn run(exe: &Path, specs: &[PathBuf], runs: usize) -> Result<String, String>
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<60} {:>10} {:>6} {:>6} {:>10} {:>10} {:>8}",
-        "spec", "MB", "files", "ops", "median ms", "peak MiB", "peak/size"
+        "{:<60} {:>7} {:>6} {:>6} {:>10} {:>9} {:>9} {:>9}",
+        "spec", "MB", "files", "ops", "median ms", "peak MiB", "net MiB", "net/size"
     );
     for path in specs {
         let mut samples = Vec::new();
@@ -85,17 +85,24 @@ pub fn run(exe: &Path, specs: &[PathBuf], runs: usize) -> Result<String, String>
         samples.sort_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms));
         let median = &samples[samples.len() / 2];
         let peak = samples.iter().map(|s| s.peak_rss_kib).max().unwrap_or(0);
+        // Net: what loading added to the process's resident peak before it started.
+        let net = samples
+            .iter()
+            .map(|s| s.peak_rss_kib.saturating_sub(s.baseline_rss_kib))
+            .max()
+            .unwrap_or(0);
         let mb = median.bytes as f64 / 1e6;
         let _ = writeln!(
             out,
-            "{:<60} {:>10.2} {:>6} {:>6} {:>10.1} {:>10.1} {:>8.1}",
+            "{:<60} {:>7.2} {:>6} {:>6} {:>10.1} {:>9.1} {:>9.1} {:>9.1}",
             shorten_path(path),
             mb,
             median.files,
             median.operations,
             median.wall_ms,
             peak as f64 / 1024.0,
-            (peak as f64 * 1024.0) / median.bytes.max(1) as f64,
+            net as f64 / 1024.0,
+            (net as f64 * 1024.0) / median.bytes.max(1) as f64,
         );
     }
     Ok(out)
@@ -119,9 +126,36 @@ fn shorten_path(p: &Path) -> String {
     }
 }
 
+/// How a generated spec spends its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Density {
+    /// Like real specs: summaries and descriptions on operations, parameters and properties,
+    /// about 50 bytes per JSON value (Box 55, Discord 40, Adyen Management 63).
+    Realistic,
+    /// No prose at all, about 16 bytes per value: a stress case for the value representation.
+    Dense,
+}
+
+fn response_text(short: &str, density: Density) -> String {
+    match density {
+        Density::Dense => short.to_string(),
+        Density::Realistic => format!(
+            "{short}. Svaret følger skemaet nedenfor; felter kan komme til i senere versioner, så klienter skal ignorere ukendte felter. ETag bruges ved opdatering med If-Match."
+        ),
+    }
+}
+
 /// A synthetic OpenAPI 3.0 document of at least `target_bytes` (JSON): many operations with path,
-/// query and header parameters, `$ref`ed request and response schemas, nested objects and examples.
-pub fn generate_spec(target_bytes: usize) -> String {
+/// query and header parameters, `$ref`ed request and response schemas, nested objects, examples.
+pub fn generate_spec(target_bytes: usize, density: Density) -> String {
+    let prose = |what: &str, i: usize| -> String {
+        match density {
+            Density::Dense => String::new(),
+            Density::Realistic => format!(
+                r#""description":"{what} for ressource {i}. Værdien valideres af serveren, og en ugyldig værdi giver 400 med en problem+json-fejl, der peger på feltet. Se vejledningen for detaljer om brug og begrænsninger.","#
+            ),
+        }
+    };
     let mut paths = String::new();
     let mut schemas = String::new();
     let mut i = 0usize;
@@ -132,13 +166,28 @@ pub fn generate_spec(target_bytes: usize) -> String {
         }
         let _ = write!(
             paths,
-            r##""/ressourcer{i}/{{ressourceId}}":{{"parameters":[{{"name":"ressourceId","in":"path","required":true,"schema":{{"type":"string","format":"uuid"}}}}],"get":{{"operationId":"hent{i}","summary":"Hent ressource {i}","tags":["gruppe{g}"],"parameters":[{{"name":"side","in":"query","schema":{{"type":"integer","minimum":0,"default":0}}}},{{"name":"X-Correlation-Id","in":"header","schema":{{"type":"string","format":"uuid"}}}}],"responses":{{"200":{{"description":"Ressourcen","headers":{{"ETag":{{"schema":{{"type":"string"}}}}}},"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/Ressource{i}"}},"example":{{"id":"3f1c2a9e-0000-4000-8000-{i:012}","navn":"Navn {i}","beloeb":{{"vaerdi":"{i}.50","valuta":"DKK"}},"status":"AKTIV"}}}}}}}},"404":{{"$ref":"#/components/responses/Fejl"}}}}}},"put":{{"operationId":"opdater{i}","requestBody":{{"required":true,"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/Ressource{i}"}}}}}}}},"responses":{{"204":{{"description":"Opdateret"}},"default":{{"$ref":"#/components/responses/Fejl"}}}}}}}}"##,
-            g = i % 50
+            r##""/ressourcer{i}/{{ressourceId}}":{{"parameters":[{{"name":"ressourceId","in":"path","required":true,{p_id}"schema":{{"type":"string","format":"uuid"}}}}],"get":{{"operationId":"hent{i}","summary":"Hent ressource {i}",{p_get}"tags":["gruppe{g}"],"parameters":[{{"name":"side","in":"query",{p_side}"schema":{{"type":"integer","minimum":0,"default":0}}}},{{"name":"X-Correlation-Id","in":"header",{p_corr}"schema":{{"type":"string","format":"uuid"}}}}],"responses":{{"200":{{"description":"{d_200}","headers":{{"ETag":{{"schema":{{"type":"string"}}}}}},"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/Ressource{i}"}},"example":{{"id":"3f1c2a9e-0000-4000-8000-{i:012}","navn":"Navn {i}","beloeb":{{"vaerdi":"{i}.50","valuta":"DKK"}},"status":"AKTIV"}}}}}}}},"404":{{"$ref":"#/components/responses/Fejl"}}}}}},"put":{{"operationId":"opdater{i}",{p_put}"requestBody":{{"required":true,"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/Ressource{i}"}}}}}}}},"responses":{{"204":{{"description":"{d_204}"}},"default":{{"$ref":"#/components/responses/Fejl"}}}}}}}}"##,
+            g = i % 50,
+            p_id = prose("Ressourcens id", i),
+            p_get = prose("Henter ressourcen", i),
+            p_side = prose("Sidenummer, 0-baseret,", i),
+            p_corr = prose("Korrelations-id til sporing", i),
+            p_put = prose("Opdaterer ressourcen", i),
+            d_200 = response_text("Ressourcen", density),
+            d_204 = response_text("Ressourcen er opdateret", density),
         );
         let _ = write!(
             schemas,
-            r##""Ressource{i}":{{"type":"object","required":["id","navn","status"],"properties":{{"id":{{"type":"string","format":"uuid","readOnly":true}},"navn":{{"type":"string","minLength":1,"maxLength":200}},"beskrivelse":{{"type":"string","nullable":true}},"beloeb":{{"$ref":"#/components/schemas/Beloeb"}},"status":{{"type":"string","enum":["AKTIV","INAKTIV","SLETTET"]}},"oprettet":{{"type":"string","format":"date-time"}},"antal":{{"type":"integer","minimum":0,"maximum":1000,"exclusiveMaximum":true}},"forrige":{{"$ref":"#/components/schemas/Ressource{prev}"}},"tags":{{"type":"array","items":{{"type":"string"}},"maxItems":20}}}}}}"##,
-            prev = i.saturating_sub(1)
+            r##""Ressource{i}":{{"type":"object",{p_obj}"required":["id","navn","status"],"properties":{{"id":{{"type":"string",{p_rid}"format":"uuid","readOnly":true}},"navn":{{"type":"string",{p_navn}"minLength":1,"maxLength":200}},"beskrivelse":{{"type":"string",{p_besk}"nullable":true}},"beloeb":{{"$ref":"#/components/schemas/Beloeb"}},"status":{{"type":"string",{p_status}"enum":["AKTIV","INAKTIV","SLETTET"]}},"oprettet":{{"type":"string",{p_opr}"format":"date-time"}},"antal":{{"type":"integer",{p_antal}"minimum":0,"maximum":1000,"exclusiveMaximum":true}},"forrige":{{"$ref":"#/components/schemas/Ressource{prev}"}},"tags":{{"type":"array",{p_tags}"items":{{"type":"string"}},"maxItems":20}}}}}}"##,
+            prev = i.saturating_sub(1),
+            p_obj = prose("En ressource", i),
+            p_navn = prose("Ressourcens navn", i),
+            p_status = prose("Ressourcens status", i),
+            p_rid = prose("Ressourcens id, tildelt af serveren", i),
+            p_besk = prose("Fri tekst", i),
+            p_opr = prose("Oprettelsestidspunkt", i),
+            p_antal = prose("Antal", i),
+            p_tags = prose("Emneord", i),
         );
         i += 1;
     }
@@ -152,10 +201,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_spec_is_valid_json_of_the_asked_size() {
-        let text = generate_spec(200_000);
-        assert!(text.len() >= 200_000);
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert!(v["paths"].as_object().unwrap().len() > 50);
+    fn generated_specs_are_valid_json_of_the_asked_size_and_density() {
+        for (density, bytes_per_value) in [(Density::Realistic, 40..70), (Density::Dense, 12..20)] {
+            let text = generate_spec(200_000, density);
+            assert!(text.len() >= 200_000);
+            let parsed = crate::spec::parse::parse_json(&text, Default::default()).unwrap();
+            assert!(parsed.value["paths"].as_object().unwrap().len() > 20);
+            let per_value = text.len() / parsed.spans.len();
+            assert!(
+                bytes_per_value.contains(&per_value),
+                "{density:?}: {per_value}"
+            );
+        }
     }
 }

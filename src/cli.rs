@@ -47,9 +47,13 @@ pub enum Format {
 pub struct BenchArgs {
     /// Spec files to load (each measured in a fresh process for a true peak-memory figure).
     pub specs: Vec<PathBuf>,
-    /// Also generate a synthetic spec of about this many megabytes and measure it.
+    /// Also generate a synthetic spec of about this many megabytes, shaped like real specs
+    /// (about 50 bytes per JSON value), and measure it.
     #[arg(long)]
     pub generate_mb: Option<usize>,
+    /// Also generate a dense synthetic spec (no prose, about 16 bytes per value) of this size.
+    #[arg(long)]
+    pub generate_dense_mb: Option<usize>,
     /// Runs per spec; the median wall time is reported.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,

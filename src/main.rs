@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kontrakt::ExitStatus;
+use kontrakt::bench::Density;
 use kontrakt::cli::{BenchArgs, Cli, Command, Format, LintArgs};
 use kontrakt::lint::{self, rules::RULES};
 
@@ -102,7 +103,11 @@ fn bench_command(args: &BenchArgs) -> ExitStatus {
     }
     let mut specs = args.specs.clone();
     let _dir;
-    if let Some(mb) = args.generate_mb {
+    let generated = [
+        (args.generate_mb, Density::Realistic, "generated"),
+        (args.generate_dense_mb, Density::Dense, "generated-dense"),
+    ];
+    if generated.iter().any(|(mb, _, _)| mb.is_some()) {
         let dir = match tempfile_dir() {
             Ok(d) => d,
             Err(e) => {
@@ -110,12 +115,16 @@ fn bench_command(args: &BenchArgs) -> ExitStatus {
                 return ExitStatus::Failure;
             }
         };
-        let path = dir.join(format!("generated-{mb}mb.json"));
-        if let Err(e) = std::fs::write(&path, kontrakt::bench::generate_spec(mb * 1_000_000)) {
-            eprintln!("kontrakt bench: cannot write {}: {e}", path.display());
-            return ExitStatus::Failure;
+        for (mb, density, name) in generated {
+            let Some(mb) = mb else { continue };
+            let path = dir.join(format!("{name}-{mb}mb.json"));
+            let text = kontrakt::bench::generate_spec(mb * 1_000_000, density);
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("kontrakt bench: cannot write {}: {e}", path.display());
+                return ExitStatus::Failure;
+            }
+            specs.push(path);
         }
-        specs.push(path);
         _dir = TempDir(dir);
     }
     let exe = match std::env::current_exe() {

@@ -9,22 +9,31 @@ use serde_json::{Map, Value};
 use super::{Limits, ParseError, Parsed};
 use crate::spec::source::{Pos, SpanNode, SpanTree};
 
+/// An open container. Its members wait in [`TreeBuilder::scratch`] from `start` on, so that each
+/// array and map is allocated once, at its exact size, when it closes: growing them member by
+/// member would leave up to half their capacity unused in the finished value.
 enum Frame {
     Array {
-        items: Vec<Value>,
         node: usize,
         anchor: usize,
+        start: usize,
     },
     Object {
-        map: Map<String, Value>,
         node: usize,
         anchor: usize,
+        start: usize,
         key: Option<PendingKey>,
-        /// Node index of each explicit member, in order (for duplicate reports and merges).
-        children: Vec<usize>,
         /// YAML merge sources (`<<: *base`), applied when the mapping closes.
         merges: Vec<(usize, Value)>,
     },
+}
+
+/// A finished member waiting for its container to close.
+struct Member {
+    /// Empty for array items.
+    key: String,
+    value: Value,
+    node: usize,
 }
 
 struct PendingKey {
@@ -45,6 +54,7 @@ pub(crate) struct Done {
 pub(crate) struct TreeBuilder {
     nodes: Vec<SpanNode>,
     stack: Vec<Frame>,
+    scratch: Vec<Member>,
     root: Option<Value>,
     limits: Limits,
     /// Values copied in by aliases, bounded separately from values written out.
@@ -56,6 +66,7 @@ impl TreeBuilder {
         TreeBuilder {
             nodes: Vec::new(),
             stack: Vec::new(),
+            scratch: Vec::new(),
             root: None,
             limits,
             aliased: 0,
@@ -104,9 +115,9 @@ impl TreeBuilder {
         self.check_depth(pos)?;
         let node = self.push_node(pos)?;
         self.stack.push(Frame::Array {
-            items: Vec::new(),
             node,
             anchor,
+            start: self.scratch.len(),
         });
         Ok(())
     }
@@ -115,11 +126,10 @@ impl TreeBuilder {
         self.check_depth(pos)?;
         let node = self.push_node(pos)?;
         self.stack.push(Frame::Object {
-            map: Map::new(),
             node,
             anchor,
+            start: self.scratch.len(),
             key: None,
-            children: Vec::new(),
             merges: Vec::new(),
         });
         Ok(())
@@ -149,18 +159,38 @@ impl TreeBuilder {
         };
         let (value, node, anchor) = match frame {
             Frame::Array {
-                items,
                 node,
                 anchor,
-            } => (Value::Array(items), node, anchor),
+                start,
+            } => {
+                let items: Vec<Value> = self.scratch.drain(start..).map(|m| m.value).collect();
+                (Value::Array(items), node, anchor)
+            }
             Frame::Object {
-                map,
                 node,
                 anchor,
-                children,
+                start,
                 merges,
                 ..
             } => {
+                let members: Vec<Member> = self.scratch.drain(start..).collect();
+                let children: Vec<usize> = members.iter().map(|m| m.node).collect();
+                let mut map = Map::with_capacity(members.len() + merges.len());
+                for m in members {
+                    let key = match map.entry(m.key) {
+                        serde_json::map::Entry::Vacant(slot) => {
+                            slot.insert(m.value);
+                            continue;
+                        }
+                        serde_json::map::Entry::Occupied(taken) => taken.key().clone(),
+                    };
+                    let index = map.keys().position(|k| *k == key).unwrap_or(0);
+                    return Err(ParseError::DuplicateKey {
+                        first: self.nodes[children[index]].key,
+                        key,
+                        pos: self.nodes[m.node].key,
+                    });
+                }
                 let map = if merges.is_empty() {
                     map
                 } else {
@@ -207,14 +237,12 @@ impl TreeBuilder {
             None => {
                 self.root = Some(done.value);
             }
-            Some(Frame::Array { items, .. }) => items.push(done.value),
-            Some(Frame::Object {
-                map,
-                key,
-                children,
-                merges,
-                ..
-            }) => {
+            Some(Frame::Array { .. }) => self.scratch.push(Member {
+                key: String::new(),
+                value: done.value,
+                node: done.node,
+            }),
+            Some(Frame::Object { key, merges, .. }) => {
                 let Some(k) = key.take() else {
                     return Err(ParseError::ComplexKey {
                         pos: self.nodes[done.node].value,
@@ -222,20 +250,12 @@ impl TreeBuilder {
                 };
                 if k.merge {
                     merges.push((done.node, done.value));
-                } else if map.contains_key(&k.name) {
-                    let index = map.keys().position(|n| *n == k.name).unwrap_or(0);
-                    let first = children
-                        .get(index)
-                        .map(|c| self.nodes[*c].key)
-                        .unwrap_or_default();
-                    return Err(ParseError::DuplicateKey {
-                        key: k.name,
-                        first,
-                        pos: k.pos,
-                    });
                 } else {
-                    map.insert(k.name, done.value);
-                    children.push(done.node);
+                    self.scratch.push(Member {
+                        key: k.name,
+                        value: done.value,
+                        node: done.node,
+                    });
                 }
             }
         }
