@@ -169,17 +169,21 @@ impl Direction {
     }
 }
 
-/// Copies of every data file with 3.0 schema positions rewritten to 2020-12, and `required`
-/// relaxed for the direction.
-pub fn normalized_files(spec: &Spec, schemas: &[Loc], direction: Direction) -> Vec<Value> {
-    let mut files: Vec<Value> = spec
-        .files
-        .iter()
-        .map(|f| match f.format {
-            Format::Text => Value::Null,
-            _ => f.value.clone(),
-        })
-        .collect();
+/// Copies of the files that hold schemas (and of the root), with 3.0 schema positions rewritten to
+/// 2020-12 and `required` relaxed for the direction; `None` for files without schemas, which a
+/// schema's `$ref` can never reach. The flag says whether the direction relaxed anything.
+pub fn normalized_files(
+    spec: &Spec,
+    schemas: &[Loc],
+    direction: Direction,
+) -> (Vec<Option<Value>>, bool) {
+    let mut files: Vec<Option<Value>> = vec![None; spec.files.len()];
+    for file in std::iter::once(0).chain(schemas.iter().map(|l| l.file)) {
+        if files[file].is_none() && spec.files[file].format != Format::Text {
+            files[file] = Some(spec.files[file].value.clone());
+        }
+    }
+    let mut relaxed = false;
     for loc in schemas {
         let exempt: Vec<String> = match direction.exempt_flag() {
             Some(flag) => exempt_required(spec, loc, flag),
@@ -189,16 +193,21 @@ pub fn normalized_files(spec: &Spec, schemas: &[Loc], direction: Direction) -> V
         if !is_30 && exempt.is_empty() {
             continue;
         }
-        if let Some(Value::Object(schema)) = pointer::get_mut(&mut files[loc.file], &loc.ptr) {
+        let Some(file) = files[loc.file].as_mut() else {
+            continue;
+        };
+        if let Some(Value::Object(schema)) = pointer::get_mut(file, &loc.ptr) {
             if is_30 {
                 normalize_30(schema);
             }
             if let Some(Value::Array(required)) = schema.get_mut("required") {
+                let before = required.len();
                 required.retain(|r| !r.as_str().is_some_and(|r| exempt.iter().any(|e| e == r)));
+                relaxed |= required.len() != before;
             }
         }
     }
-    files
+    (files, relaxed)
 }
 
 /// Required properties of the schema at `loc` whose own schema carries `flag: true`.

@@ -30,6 +30,8 @@ type Compiled = Result<Arc<Validator>, String>;
 pub struct Validators {
     registry: Registry<'static>,
     uris: Vec<String>,
+    /// The directions with their own copy of the files; the others use the neutral one.
+    directions: Vec<Direction>,
     cache: Mutex<HashMap<(Loc, Direction), Compiled>>,
 }
 
@@ -47,11 +49,21 @@ impl Validators {
         let schemas = normalize::schema_locations(spec, model);
         let uris: Vec<String> = (0..spec.files.len()).map(|i| spec.file_uri(i)).collect();
         let mut builder = Registry::new().draft(Draft::Draft202012);
-        // One copy of the files per direction, each under its own URI prefix so that relative
-        // refs between files stay within the same direction.
+        // One copy of the schema files per direction, each under its own URI prefix so that
+        // relative refs between files stay within the same direction. A direction that relaxes
+        // nothing is served by the neutral copy: every compiled validator pays for the size of
+        // the registry (jsonschema copies its resource index), so fewer copies compile faster.
+        let mut directions = vec![Direction::Neutral];
         for direction in Direction::ALL {
-            let files = normalize::normalized_files(spec, &schemas, direction);
+            let (files, relaxed) = normalize::normalized_files(spec, &schemas, direction);
+            if direction != Direction::Neutral && !relaxed {
+                continue;
+            }
+            if direction != Direction::Neutral {
+                directions.push(direction);
+            }
             for (uri, value) in uris.iter().zip(files) {
+                let Some(value) = value else { continue };
                 builder = builder
                     .add(direction_uri(uri, direction), value)
                     .map_err(|e| e.to_string())?;
@@ -61,12 +73,18 @@ impl Validators {
         Ok(Validators {
             registry,
             uris,
+            directions,
             cache: Mutex::new(HashMap::new()),
         })
     }
 
     /// The compiled validator for the schema at `schema`, for values travelling in `direction`.
     pub fn get(&self, schema: &Loc, direction: Direction) -> Compiled {
+        let direction = if self.directions.contains(&direction) {
+            direction
+        } else {
+            Direction::Neutral
+        };
         let key = (schema.clone(), direction);
         if let Some(hit) = self.cache.lock().map_err(|e| e.to_string())?.get(&key) {
             return hit.clone();
