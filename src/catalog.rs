@@ -598,13 +598,26 @@ const VERSION_FIELDS: &[&str] = &[
 /// Reads, parses and validates the catalog at `path`. Relative `file` entries are relative to
 /// the catalog's folder.
 pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
+    use crate::spec::load::{ReadError, read_bounded};
+    let unreadable = |reason: String| CatalogError {
         file: path.to_path_buf(),
         position: None,
         line_text: None,
-        kind: Box::new(CatalogErrorKind::Unreadable {
-            reason: e.to_string(),
-        }),
+        kind: Box::new(CatalogErrorKind::Unreadable { reason }),
+    };
+    let limit = Limits::default().max_file_bytes;
+    let bytes = read_bounded(path, limit).map_err(|e| {
+        unreadable(match e {
+            ReadError::Io(e) => e.to_string(),
+            ReadError::NotAFile(what) => format!("is {what}, not a regular file"),
+            ReadError::TooLarge(_) => format!("larger than the limit of {limit} bytes"),
+        })
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        unreadable(format!(
+            "not valid UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
     })?;
     parse(path, text)
 }
@@ -637,6 +650,7 @@ pub fn parse(path: &Path, text: String) -> Result<Catalog, CatalogError> {
         value: parsed.value,
         spans: parsed.spans,
         format: Format::Yaml,
+        line_starts: Default::default(),
     };
     let reader = Reader { source: &source };
     let (catalog_version, common, services) = reader.catalog()?;
@@ -1421,20 +1435,8 @@ fn orphans(catalog: &Catalog, dir: &Path) -> Vec<CatalogProblem> {
 }
 
 fn collect_spec_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_spec_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            out.push(path);
-        }
-    }
+    // The loader's walk: symlinked folders are not entered and only regular files are taken.
+    crate::spec::load::walk_dir(dir, out);
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ pub fn json(reports: &[FileReport]) -> Value {
         .iter()
         .map(|r| {
             json!({
-                "path": r.path,
+                "path": r.path.to_string_lossy(),
                 "status": if r.error.is_some() { "failed" } else { "loaded" },
                 "openapi": r.openapi,
                 "operations": r.operations,
@@ -120,7 +120,7 @@ pub fn json(reports: &[FileReport]) -> Value {
                     "rule": e.kind.id(),
                     "severity": "fatal",
                     "message": e.message,
-                    "file": e.file,
+                    "file": e.file.to_string_lossy(),
                     "line": e.position.as_ref().map(|p| p.line),
                     "column": e.position.as_ref().map(|p| p.column),
                 })),

@@ -202,6 +202,10 @@ const NAME_MAPS: &[&str] = &[
     "scopes",
 ];
 
+/// Keywords whose values are literal data (`examples` only as a schema's list: as a map it holds
+/// Example Objects, which may be references).
+const LITERAL: &[&str] = &["default", "const", "enum", "example", "examples"];
+
 enum Tok<'a> {
     Key(&'a str),
     Index(usize),
@@ -226,6 +230,10 @@ fn collect_refs<'a>(
                     continue;
                 }
                 if k.starts_with("x-") && !names {
+                    continue;
+                }
+                // Values, not descriptions: a `$ref` member inside them is data.
+                if !names && LITERAL.contains(&k.as_str()) && !(k == "examples" && v.is_object()) {
                     continue;
                 }
                 path.push(Tok::Key(k));
@@ -273,26 +281,23 @@ fn read_source(
             format!("cannot read the file: {e}"),
         )
     };
-    let meta = std::fs::metadata(canonical).map_err(unreadable)?;
-    if meta.is_dir() {
-        return Err(LoadError::at_file(
+    let bytes = read_bounded(canonical, limits.max_file_bytes).map_err(|e| match e {
+        ReadError::Io(e) => unreadable(e),
+        ReadError::NotAFile(what) => LoadError::at_file(
             LoadErrorKind::Unreadable,
             shown,
-            "is a directory, not a file",
-        ));
-    }
-    if meta.len() > limits.max_file_bytes {
-        return Err(LoadError::at_file(
+            format!("is {what}, not a regular file"),
+        ),
+        ReadError::TooLarge(size) => LoadError::at_file(
             LoadErrorKind::TooLarge,
             shown,
             format!(
-                "the file is {} bytes, over the limit of {} bytes; refusing to load it",
-                meta.len(),
+                "the file is {}, over the limit of {} bytes; refusing to load it",
+                size.map_or_else(|| "larger".to_string(), |n| format!("{n} bytes")),
                 limits.max_file_bytes
             ),
-        ));
-    }
-    let bytes = std::fs::read(canonical).map_err(unreadable)?;
+        ),
+    })?;
     let mut text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -337,6 +342,7 @@ fn read_source(
         value: Value::Null,
         spans: Default::default(),
         format,
+        line_starts: Default::default(),
     };
     let parsed = match format {
         Format::Text => {
@@ -356,6 +362,8 @@ fn read_source(
                             message: format!("not valid JSON ({json_err}); read as YAML instead"),
                             position: source.position_of(pos),
                         });
+                        // From here on positions come from the YAML parser (character columns).
+                        source.format = Format::Yaml;
                         Ok(p)
                     }
                     Err(_) => Err(json_err),
@@ -396,6 +404,42 @@ fn read_source(
             })
         }
     }
+}
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// A directory, device, FIFO or socket: reading it could hang or never end.
+    NotAFile(&'static str),
+    /// Over the limit; the size when the file system told it.
+    TooLarge(Option<u64>),
+}
+
+/// Reads a regular file of at most `limit` bytes. The size is enforced while reading, not only
+/// from metadata, so a file that grows (or lies) cannot exhaust memory.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(if meta.is_dir() {
+            "a directory"
+        } else {
+            "a device, pipe or socket"
+        }));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge(Some(meta.len())));
+    }
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(None));
+    }
+    Ok(bytes)
 }
 
 /// Checks that the root is an OpenAPI 3.0 or 3.1 document and returns its version.
@@ -501,7 +545,9 @@ pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The YAML and JSON files below `dir`. Symlinked folders are not entered (a link to a parent
+/// would loop), and only regular files are taken (reading a FIFO would hang).
+pub fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -512,12 +558,17 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) {
         if name.starts_with('.') || name == "target" || name == "node_modules" {
             continue;
         }
-        if path.is_dir() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
             walk_dir(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
+        } else if (kind.is_file() || (kind.is_symlink() && path.is_file()))
+            && matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            )
+        {
             out.push(path);
         }
     }
@@ -525,12 +576,16 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// A cheap test for "declares `openapi`/`swagger` at the top level" without a full parse.
 fn looks_like_root(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(bytes) = read_bounded(path, Limits::default().max_file_bytes) else {
         // Unreadable files are taken, so the load reports why.
         return true;
     };
-    if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        return serde_json::from_str::<serde_json::Map<String, Value>>(&text)
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if path.extension().and_then(|e| e.to_str()) == Some("json")
+        || text.trim_start().starts_with('{')
+    {
+        return serde_json::from_str::<serde_json::Map<String, Value>>(text)
             .map(|m| m.contains_key("openapi") || m.contains_key("swagger"))
             .unwrap_or(text.contains("\"openapi\"") || text.contains("\"swagger\""));
     }

@@ -126,10 +126,11 @@ impl StatusSpec {
         }
     }
 
-    /// Success (2xx) or redirection (3xx).
+    /// Success (2xx), redirection (3xx), or 101 Switching Protocols (how WebSocket and other
+    /// upgrade endpoints succeed).
     pub fn is_success(self) -> bool {
         match self {
-            StatusSpec::Code(c) => (200..400).contains(&c),
+            StatusSpec::Code(c) => c == 101 || (200..400).contains(&c),
             StatusSpec::Range(r) => r == 2 || r == 3,
             StatusSpec::Default => false,
         }

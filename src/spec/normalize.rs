@@ -210,7 +210,8 @@ pub fn normalized_files(
     (files, relaxed)
 }
 
-/// Required properties of the schema at `loc` whose own schema carries `flag: true`.
+/// Required properties of the schema at `loc` whose own schema carries `flag: true`, looking
+/// through `$ref` and `allOf` both for where the property is declared and for the flag.
 fn exempt_required(spec: &Spec, loc: &Loc, flag: &str) -> Vec<String> {
     let Some(schema) = spec.get(loc) else {
         return Vec::new();
@@ -218,21 +219,66 @@ fn exempt_required(spec: &Spec, loc: &Loc, flag: &str) -> Vec<String> {
     let Some(Value::Array(required)) = schema.get("required") else {
         return Vec::new();
     };
-    let flagged = |name: &str| {
-        let prop = loc.child("properties").child(name);
-        let own = spec.get(&prop).and_then(|p| p.get(flag)) == Some(&Value::Bool(true));
-        own || spec
-            .deref(&prop)
-            .ok()
-            .and_then(|t| spec.get(&t).and_then(|p| p.get(flag)).cloned())
-            == Some(Value::Bool(true))
-    };
     required
         .iter()
         .filter_map(Value::as_str)
-        .filter(|name| flagged(name))
+        .filter(|name| {
+            declarations(spec, loc, name, 0)
+                .iter()
+                .any(|prop| carries(spec, prop, flag, 0))
+        })
         .map(str::to_string)
         .collect()
+}
+
+/// How deep `allOf`/`$ref` are followed for readOnly/writeOnly (recursive schemas must end).
+const FLAG_DEPTH: usize = 8;
+
+/// The schemas declaring property `name` in the schema at `loc` or its `allOf` members.
+fn declarations(spec: &Spec, loc: &Loc, name: &str, depth: usize) -> Vec<Loc> {
+    let Ok(loc) = spec.deref(loc) else {
+        return Vec::new();
+    };
+    let Some(schema) = spec.get(&loc) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if schema
+        .pointer(&format!("/properties/{}", pointer::escape(name)))
+        .is_some()
+    {
+        out.push(loc.child("properties").child(name));
+    }
+    if depth < FLAG_DEPTH
+        && let Some(Value::Array(members)) = schema.get("allOf")
+    {
+        for i in 0..members.len() {
+            out.extend(declarations(
+                spec,
+                &loc.child("allOf").index(i),
+                name,
+                depth + 1,
+            ));
+        }
+    }
+    out
+}
+
+/// Whether the schema at `loc` (or a `$ref`/`allOf` part of it) sets `flag: true`.
+fn carries(spec: &Spec, loc: &Loc, flag: &str, depth: usize) -> bool {
+    let own = |l: &Loc| spec.get(l).and_then(|v| v.get(flag)) == Some(&Value::Bool(true));
+    if own(loc) {
+        return true;
+    }
+    let Ok(target) = spec.deref(loc) else {
+        return false;
+    };
+    if own(&target) {
+        return true;
+    }
+    depth < FLAG_DEPTH
+        && matches!(spec.get(&target).and_then(|v| v.get("allOf")), Some(Value::Array(m))
+            if (0..m.len()).any(|i| carries(spec, &target.child("allOf").index(i), flag, depth + 1)))
 }
 
 /// Rewrites one 3.0 Schema Object's own keywords (not its subschemas) as 2020-12.
@@ -253,11 +299,8 @@ pub fn normalize_30(schema: &mut Map<String, Value>) {
             }
             _ => {}
         }
-        if let Some(Value::Array(values)) = schema.get_mut("enum")
-            && !values.contains(&Value::Null)
-        {
-            values.push(Value::Null);
-        }
+        // OpenAPI 3.0.3 clarifies that `nullable` does not add null to an `enum`: a nullable
+        // enum allows null only when null is listed.
     }
     for (flag, bound) in [
         ("exclusiveMinimum", "minimum"),
@@ -300,7 +343,7 @@ mod tests {
     fn rewrites_30_keywords() {
         assert_eq!(
             norm(json!({"type": "string", "nullable": true, "enum": ["a"]})),
-            json!({"type": ["string", "null"], "enum": ["a", null]})
+            json!({"type": ["string", "null"], "enum": ["a"]})
         );
         assert_eq!(
             norm(

@@ -107,14 +107,22 @@ pub struct SourceFile {
     pub value: Value,
     pub spans: SpanTree,
     pub format: Format,
+    /// Byte offsets of line starts, built on first use (finding many lines would be quadratic).
+    pub line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// A place in a file as shown to users: 1-based line and character column.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Position {
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
     pub line: u32,
     pub column: u32,
+}
+
+/// Paths go into JSON as strings even when they are not UTF-8 (serde refuses those otherwise).
+pub fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }
 
 impl std::fmt::Display for Position {
@@ -162,7 +170,17 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line break ("" past the end).
     pub fn line_text(&self, line: u32) -> &str {
-        line_text(&self.text, line)
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let Some(&start) = starts.get(line.saturating_sub(1) as usize) else {
+            return "";
+        };
+        let end = starts.get(line as usize).map_or(self.text.len(), |e| e - 1);
+        let text = &self.text[start..end.max(start)];
+        text.strip_suffix('\r').unwrap_or(text)
     }
 }
 

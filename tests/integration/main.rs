@@ -12,5 +12,6 @@ mod corpus;
 mod lint_rules;
 mod load;
 mod model;
+mod regressions;
 mod source_map;
 mod support;

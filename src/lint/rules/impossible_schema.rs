@@ -28,6 +28,10 @@ fn check(ctx: &Context) -> Vec<Finding> {
         let Some(Value::Object(map)) = ctx.spec.get(loc) else {
             continue;
         };
+        // In 3.0 a `$ref` hides its siblings: they never constrain anything.
+        if map.contains_key("$ref") && is_30(ctx.spec, loc.file) {
+            continue;
+        }
         let mut say = |key: &str, message: String| {
             out.push(ctx.report(&RULE, &loc.child(key), message));
         };

@@ -28,7 +28,7 @@ const SCHEMA_30: &str = include_str!("../../spec/oas/schema-3.0.json");
 const SCHEMA_31: &str = include_str!("../../spec/oas/schema-3.1.json");
 
 /// The kinds of object checked when a `$ref` leads into another file.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     PathItem,
     Parameter,
@@ -124,6 +124,29 @@ fn oas_schema(v30: bool) -> Result<&'static OasSchema, String> {
     .map_err(Clone::clone)
 }
 
+/// Whether an object of `kind` at `ptr` in the root document is already checked as that kind by
+/// the whole-document check: inline under `paths`/`webhooks`, or in its own components section.
+/// Anything else was reached by a `$ref` from a place that expects `kind` (a response that points
+/// at a schema, `$ref: '#'`) and must be checked as `kind` here.
+fn judged_in_place(ptr: &str, kind: Kind) -> bool {
+    let section = match kind {
+        Kind::PathItem => "/components/pathItems/",
+        Kind::Parameter => "/components/parameters/",
+        Kind::RequestBody => "/components/requestBodies/",
+        Kind::Response => "/components/responses/",
+        Kind::Header => "/components/headers/",
+        Kind::Link => "/components/links/",
+        Kind::Example => "/components/examples/",
+        Kind::Schema => return true,
+    };
+    // Deeper than `/components/<section>/<name>` means inline inside another component.
+    let inside_component = ptr.starts_with("/components/") && ptr.matches('/').count() > 3;
+    ptr.starts_with("/paths/")
+        || ptr.starts_with("/webhooks/")
+        || ptr.starts_with(section)
+        || inside_component
+}
+
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut validate_at = |loc: &Loc, fragment: &'static str, v30: bool| {
@@ -207,7 +230,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
     );
     let mut seen = HashSet::new();
     for (loc, kind) in targets {
-        if loc.file == 0 || !seen.insert(loc.clone()) {
+        if (loc.file == 0 && judged_in_place(&loc.ptr, kind)) || !seen.insert(loc.clone()) {
             continue;
         }
         // A Reference Object stands for its target, which is checked in its own right.

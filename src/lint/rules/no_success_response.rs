@@ -8,7 +8,7 @@ use crate::spec::model::StatusSpec;
 pub static RULE: Rule = Rule {
     id: "no-success-response",
     severity: Severity::Error,
-    summary: "an operation with no 2xx or 3xx response (a `default` alone does not say what success looks like)",
+    summary: "an operation with no 2xx, 3xx or 101 response (a `default` alone does not say what success looks like)",
     doc: "Clients, mocks and conformance tests need to know what a successful call returns; with \
           only error responses (or only `default`) every success is undocumented. Example: \
           `responses: {default: {$ref: '#/components/responses/genericErrorResponse'}}`. Add the \

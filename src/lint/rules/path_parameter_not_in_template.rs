@@ -15,17 +15,19 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
+    // A parameter shared by a path's operations (path-level, or one component used by several)
+    // is reported once per path, naming the path rather than each method.
+    let mut seen = std::collections::HashSet::new();
     for op in ctx.model.operations.iter().filter(|o| o.webhook.is_none()) {
         let names = template_params(&op.path);
         for p in op.parameters.iter().filter(|p| p.location == ParamIn::Path) {
-            if !names.contains(&p.name.as_str()) {
+            if !names.contains(&p.name.as_str()) && seen.insert((p.loc.clone(), op.path.clone())) {
                 out.push(ctx.report(
                     &RULE,
                     &p.loc.child("name"),
                     format!(
                         "{}: path parameter `{}` does not appear in the path template",
-                        op.key(),
-                        p.name
+                        op.path, p.name
                     ),
                 ));
             }

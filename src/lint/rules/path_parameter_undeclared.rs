@@ -17,6 +17,18 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for op in ctx.model.operations.iter().filter(|o| o.webhook.is_none()) {
+        // An unresolvable parameter ref may be the declaration; that is unresolved-ref's finding.
+        let item = op.loc.ptr.rsplit_once('/').map_or("", |(p, _)| p);
+        let lists = [
+            format!("{item}/parameters/"),
+            format!("{}/parameters/", op.loc.ptr),
+        ];
+        let broken = ctx.model.problems.iter().any(|p| {
+            p.at.file == op.loc.file && lists.iter().any(|l| p.at.ptr.starts_with(l.as_str()))
+        });
+        if broken {
+            continue;
+        }
         for name in template_params(&op.path) {
             let declared = op
                 .parameters

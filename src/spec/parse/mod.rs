@@ -33,7 +33,7 @@ impl Default for Limits {
         Limits {
             max_file_bytes: 256 * 1024 * 1024,
             max_depth: 512,
-            max_nodes: 50_000_000,
+            max_nodes: 20_000_000,
             alias_expansion_factor: 10,
         }
     }

@@ -16,6 +16,7 @@ enum Frame {
     Array {
         node: usize,
         anchor: usize,
+        /// Where this array's items start in [`TreeBuilder::items`].
         start: usize,
     },
     Object {
@@ -28,9 +29,8 @@ enum Frame {
     },
 }
 
-/// A finished member waiting for its container to close.
+/// A finished object member waiting for its object to close.
 struct Member {
-    /// Empty for array items.
     key: String,
     value: Value,
     node: usize,
@@ -54,7 +54,10 @@ pub(crate) struct Done {
 pub(crate) struct TreeBuilder {
     nodes: Vec<SpanNode>,
     stack: Vec<Frame>,
+    /// Members of open objects, innermost last.
     scratch: Vec<Member>,
+    /// Items of open arrays, innermost last (no key or node: arrays need neither).
+    items: Vec<Value>,
     root: Option<Value>,
     limits: Limits,
     /// Values copied in by aliases, bounded separately from values written out.
@@ -67,6 +70,7 @@ impl TreeBuilder {
             nodes: Vec::new(),
             stack: Vec::new(),
             scratch: Vec::new(),
+            items: Vec::new(),
             root: None,
             limits,
             aliased: 0,
@@ -117,7 +121,7 @@ impl TreeBuilder {
         self.stack.push(Frame::Array {
             node,
             anchor,
-            start: self.scratch.len(),
+            start: self.items.len(),
         });
         Ok(())
     }
@@ -163,7 +167,7 @@ impl TreeBuilder {
                 anchor,
                 start,
             } => {
-                let items: Vec<Value> = self.scratch.drain(start..).map(|m| m.value).collect();
+                let items: Vec<Value> = self.items.drain(start..).collect();
                 (Value::Array(items), node, anchor)
             }
             Frame::Object {
@@ -200,7 +204,15 @@ impl TreeBuilder {
             }
         };
         self.nodes[node].size = (self.nodes.len() - node) as u32;
-        let kept = (anchor != 0).then(|| (anchor, value.clone(), self.nodes[node..].to_vec()));
+        let kept = if anchor == 0 {
+            None
+        } else {
+            // Keeping an anchored value is a copy too: nested anchors would otherwise copy the
+            // same content once per level without a single alias in the file.
+            let count = self.nodes.len() - node;
+            self.charge_copy(count, self.nodes[node].value)?;
+            Some((anchor, value.clone(), self.nodes[node..].to_vec()))
+        };
         self.attach(Done { value, node })?;
         Ok(kept)
     }
@@ -208,12 +220,13 @@ impl TreeBuilder {
     /// Inserts a copy of an anchored value (a YAML alias), bounded by the alias budget.
     pub fn alias(&mut self, value: &Value, spans: &[SpanNode], pos: Pos) -> Result<(), ParseError> {
         let count = spans.len();
-        let written = self.nodes.len().saturating_sub(self.aliased);
-        let budget = self.limits.alias_expansion_factor * written.max(100_000);
-        if self.aliased + count > budget || self.nodes.len() + count > self.limits.max_nodes {
-            return Err(ParseError::AliasBomb { limit: budget, pos });
+        if self.nodes.len() + count > self.limits.max_nodes {
+            return Err(ParseError::TooManyNodes {
+                limit: self.limits.max_nodes,
+                pos,
+            });
         }
-        self.aliased += count;
+        self.charge_copy(count, pos)?;
         let node = self.nodes.len();
         let key = match self.stack.last() {
             Some(Frame::Object { key: Some(k), .. }) => Some(k.pos),
@@ -232,16 +245,23 @@ impl TreeBuilder {
         })
     }
 
+    /// Counts values copied for anchors and aliases against the expansion budget.
+    fn charge_copy(&mut self, count: usize, pos: Pos) -> Result<(), ParseError> {
+        let written = self.nodes.len().saturating_sub(self.aliased);
+        let budget = self.limits.alias_expansion_factor * written.max(100_000);
+        if self.aliased + count > budget {
+            return Err(ParseError::AliasBomb { limit: budget, pos });
+        }
+        self.aliased += count;
+        Ok(())
+    }
+
     fn attach(&mut self, done: Done) -> Result<(), ParseError> {
         match self.stack.last_mut() {
             None => {
                 self.root = Some(done.value);
             }
-            Some(Frame::Array { .. }) => self.scratch.push(Member {
-                key: String::new(),
-                value: done.value,
-                node: done.node,
-            }),
+            Some(Frame::Array { .. }) => self.items.push(done.value),
             Some(Frame::Object { key, merges, .. }) => {
                 let Some(k) = key.take() else {
                     return Err(ParseError::ComplexKey {
