@@ -23,6 +23,48 @@ pub struct Sample {
     pub bytes: u64,
 }
 
+/// `kontrakt bench`: in child mode, one JSON sample for one file; otherwise the table for the
+/// given specs and any generated ones (written to a scratch folder removed afterwards).
+pub fn command(args: &crate::cli::BenchArgs) -> Result<String, String> {
+    if args.child {
+        let path = args.specs.first().ok_or("--child needs a file")?;
+        let sample = measure_here(path)?;
+        return serde_json::to_string(&sample).map_err(|e| e.to_string());
+    }
+    let mut specs = args.specs.clone();
+    let scratch = ScratchDir::new()?;
+    for (mb, density, name) in [
+        (args.generate_mb, Density::Realistic, "generated"),
+        (args.generate_dense_mb, Density::Dense, "generated-dense"),
+    ] {
+        let Some(mb) = mb else { continue };
+        let path = scratch.0.join(format!("{name}-{mb}mb.json"));
+        std::fs::write(&path, generate_spec(mb * 1_000_000, density))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        specs.push(path);
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    run(&exe, &specs, args.runs)
+}
+
+/// A scratch folder, removed when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new() -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(format!("kontrakt-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(ScratchDir(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Loads, resolves and indexes `path` once in this process.
 pub fn measure_here(path: &Path) -> Result<Sample, String> {
     let baseline_rss_kib = peak_rss_kib();

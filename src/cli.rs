@@ -27,7 +27,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Spec files or folders (folders are searched for documents declaring `openapi`).
-    #[arg(required_unless_present = "rules")]
+    #[arg(required_unless_present_any = ["rules", "explain"])]
     pub specs: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -35,6 +35,9 @@ pub struct LintArgs {
     /// List the lint rules and exit.
     #[arg(long)]
     pub rules: bool,
+    /// Explain one rule (why it matters, an example, how to fix it) and exit.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

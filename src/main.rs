@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kontrakt::ExitStatus;
-use kontrakt::bench::Density;
 use kontrakt::cli::{BenchArgs, Cli, Command, Format, LintArgs};
 use kontrakt::lint::{self, rules::RULES};
 
@@ -39,6 +38,26 @@ fn emit(text: &str) -> bool {
 }
 
 fn lint_command(args: &LintArgs) -> ExitStatus {
+    if let Some(id) = &args.explain {
+        let Some(rule) = RULES.iter().find(|r| r.id == id) else {
+            let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+            eprintln!(
+                "error: no lint rule `{id}`; the rules are: {}",
+                ids.join(", ")
+            );
+            return ExitStatus::Failure;
+        };
+        emit(&format!(
+            "{} ({})\n\n{}\n\nWhy it matters: {}\n\nExample: {}\n\nFix: {}\n",
+            rule.id,
+            rule.severity.as_str(),
+            rule.summary,
+            rule.why,
+            rule.example,
+            rule.fix
+        ));
+        return ExitStatus::Clean;
+    }
     if args.rules {
         let mut text = String::new();
         for r in RULES {
@@ -85,58 +104,9 @@ fn lint_command(args: &LintArgs) -> ExitStatus {
 }
 
 fn bench_command(args: &BenchArgs) -> ExitStatus {
-    if args.child {
-        let Some(path) = args.specs.first() else {
-            eprintln!("kontrakt bench --child needs a file");
-            return ExitStatus::Failure;
-        };
-        return match kontrakt::bench::measure_here(path) {
-            Ok(sample) => {
-                emit(&serde_json::to_string(&sample).unwrap_or_default());
-                ExitStatus::Clean
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitStatus::Failure
-            }
-        };
-    }
-    let mut specs = args.specs.clone();
-    let _dir;
-    let generated = [
-        (args.generate_mb, Density::Realistic, "generated"),
-        (args.generate_dense_mb, Density::Dense, "generated-dense"),
-    ];
-    if generated.iter().any(|(mb, _, _)| mb.is_some()) {
-        let dir = match tempfile_dir() {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("kontrakt bench: {e}");
-                return ExitStatus::Failure;
-            }
-        };
-        for (mb, density, name) in generated {
-            let Some(mb) = mb else { continue };
-            let path = dir.join(format!("{name}-{mb}mb.json"));
-            let text = kontrakt::bench::generate_spec(mb * 1_000_000, density);
-            if let Err(e) = std::fs::write(&path, text) {
-                eprintln!("kontrakt bench: cannot write {}: {e}", path.display());
-                return ExitStatus::Failure;
-            }
-            specs.push(path);
-        }
-        _dir = TempDir(dir);
-    }
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("kontrakt bench: cannot find own executable: {e}");
-            return ExitStatus::Failure;
-        }
-    };
-    match kontrakt::bench::run(&exe, &specs, args.runs) {
-        Ok(table) => {
-            emit(&table);
+    match kontrakt::bench::command(args) {
+        Ok(text) => {
+            emit(&text);
             ExitStatus::Clean
         }
         Err(e) => {
@@ -144,19 +114,4 @@ fn bench_command(args: &BenchArgs) -> ExitStatus {
             ExitStatus::Failure
         }
     }
-}
-
-/// A scratch folder removed when dropped.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("kontrakt-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

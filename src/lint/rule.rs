@@ -33,8 +33,12 @@ pub struct Rule {
     pub severity: Severity,
     /// One line: what the rule detects.
     pub summary: &'static str,
-    /// Why it matters, an example, and how to fix it.
-    pub doc: &'static str,
+    /// Why it matters: what breaks for clients, tools or tests.
+    pub why: &'static str,
+    /// A concrete case that fires.
+    pub example: &'static str,
+    /// How to fix it (or evolve safely).
+    pub fix: &'static str,
     pub check: fn(&Context) -> Vec<Finding>,
 }
 

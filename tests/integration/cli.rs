@@ -470,3 +470,25 @@ fn a_closed_output_pipe_is_not_an_error() {
     // Exit code reflects the findings; a panic would be 101, a signal None.
     assert_exit(&output, 1);
 }
+
+#[test]
+fn explain_prints_every_section_of_a_rule() {
+    for rule in kontrakt::lint::rules::RULES {
+        let output = run(&["lint", "--explain", rule.id]);
+        assert_exit(&output, 0);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.starts_with(&format!("{} (", rule.id)), "{stdout}");
+        for part in [rule.summary, rule.why, rule.example, rule.fix] {
+            assert!(stdout.contains(part), "{}: {stdout}", rule.id);
+        }
+    }
+}
+
+#[test]
+fn explain_of_an_unknown_rule_fails_and_lists_the_rules() {
+    let output = run(&["lint", "--explain", "no-such-rule"]);
+    assert_exit(&output, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no lint rule `no-such-rule`"), "{stderr}");
+    assert!(stderr.contains("invalid-example"), "{stderr}");
+}

@@ -8,10 +8,9 @@ pub static RULE: Rule = Rule {
     id: "duplicate-operation-id",
     severity: Severity::Error,
     summary: "two operations with the same `operationId`",
-    doc: "The OpenAPI specification requires operationIds to be unique: links, code generators, \
-          test selection and reports name operations by them, and a duplicate makes one of the \
-          operations unreachable. Example: `getKrav` on both `GET /krav/{id}` and \
-          `GET /sager/{sagId}/krav/{id}`. Give each operation its own id.",
+    why: "The OpenAPI specification requires operationIds to be unique: links, code generators, test selection and reports name operations by them, and a duplicate makes one of the operations unreachable.",
+    example: "`getKrav` on both `GET /krav/{id}` and `GET /sager/{sagId}/krav/{id}`.",
+    fix: "Give each operation its own id; rename the newer one, since clients may already use the older.",
     check,
 };
 

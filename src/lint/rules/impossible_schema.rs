@@ -10,11 +10,9 @@ pub static RULE: Rule = Rule {
     id: "impossible-schema",
     severity: Severity::Error,
     summary: "a schema that can never validate (contradictory bounds, empty enum, forbidden required property)",
-    doc: "No request or response can ever conform, so every test of the operation fails and \
-          generated clients reject everything. Examples: `minimum: 10, maximum: 1`; \
-          `minLength: 5, maxLength: 3`; `enum: []`; `type: integer` with `enum: [\"A\"]`; \
-          `required: [navn]` with `additionalProperties: false` and no `navn` property. \
-          Usually a typo: swap the bounds, fix the property name, or drop the contradiction.",
+    why: "No request or response can ever conform, so every test of the operation fails and generated clients reject everything.",
+    example: "`minimum: 10, maximum: 1`; `minLength: 5, maxLength: 3`; `enum: []`; `type: integer` with `enum: [\"A\"]`; `required: [navn]` with `additionalProperties: false` and no `navn` property.",
+    fix: "Usually a typo: swap the bounds, fix the property name, or drop the contradiction.",
     check,
 };
 

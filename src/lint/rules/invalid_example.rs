@@ -13,11 +13,9 @@ pub static RULE: Rule = Rule {
     id: "invalid-example",
     severity: Severity::Error,
     summary: "an example (media type, parameter, header or schema) that does not match its schema",
-    doc: "Examples are what people copy, what mocks serve and what kontrakt sends first; one that \
-          breaks its own schema teaches clients the wrong shape and makes the mock contradict the \
-          spec. Example: `cvrNummer: 1234567` (a number, 7 digits) for a schema of type string \
-          with pattern `^[1-9][0-9]{7}$`. Fix the example or the schema, whichever is wrong. \
-          Request examples may omit required `readOnly` properties, responses `writeOnly` ones.",
+    why: "Examples are what people copy, what mocks serve and what kontrakt sends first; one that breaks its own schema teaches clients the wrong shape and makes the mock contradict the spec. Request examples may omit required `readOnly` properties, responses `writeOnly` ones.",
+    example: "`cvrNummer: 1234567` (a number, 7 digits) for a schema of type string with pattern `^[1-9][0-9]{7}$`.",
+    fix: "Fix the example or the schema, whichever is wrong; the message points at the offending value inside the example.",
     check,
 };
 

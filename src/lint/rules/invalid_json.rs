@@ -7,9 +7,9 @@ pub static RULE: Rule = Rule {
     id: "invalid-json",
     severity: Severity::Warning,
     summary: "a `.json` file that is not valid JSON (kontrakt read it as YAML)",
-    doc: "Strict JSON parsers (most code generators, browsers, `jq`) reject the file, so other \
-          tools will not see what kontrakt sees. Trailing commas and comments are the usual \
-          cause, e.g. `{\"a\": 1,}`. Remove them, or rename the file `.yaml`.",
+    why: "Strict JSON parsers (most code generators, browsers, `jq`) reject the file, so other tools will not see what kontrakt sees.",
+    example: "A trailing comma: `{\"a\": 1,}`.",
+    fix: "Remove trailing commas and comments, or rename the file `.yaml`.",
     check,
 };
 

@@ -15,12 +15,9 @@ pub static RULE: Rule = Rule {
     id: "invalid-openapi",
     severity: Severity::Error,
     summary: "the document (or a file it references) breaks the official OpenAPI 3.0/3.1 schema",
-    doc: "Tools disagree on documents that are not valid OpenAPI: one ignores a misspelt field, \
-          another rejects the file. Checked against the OpenAPI Initiative's own JSON Schemas \
-          (3.0: 2024-10-18, 3.1: 2025-09-15), the root document as a whole and every object \
-          reached through a `$ref` into another file by its kind. Example: `responses: {200: \
-          {content: ...}}` without the required `description` in 3.0, or `requried: true` on a \
-          parameter. Fix the field the message names.",
+    why: "Tools disagree on documents that are not valid OpenAPI: one ignores a misspelt field, another rejects the file. Checked against the OpenAPI Initiative's own JSON Schemas (3.0: 2024-10-18, 3.1: 2025-09-15): the root document as a whole, and every object reached through a `$ref` from elsewhere by the kind it is used as.",
+    example: "`responses: {200: {content: ...}}` without the required `description` in 3.0, `requried: true` on a parameter, or a response that is a `$ref` to a schema.",
+    fix: "Fix the field the message names; a `$ref` must point at an object of the kind its place expects.",
     check,
 };
 

@@ -43,11 +43,23 @@ mod tests {
             );
         }
         for r in RULES {
-            assert!(
-                !r.summary.is_empty() && r.doc.len() > 40,
-                "{} lacks docs",
-                r.id
-            );
+            for (section, text) in [
+                ("summary", r.summary),
+                ("why", r.why),
+                ("example", r.example),
+                ("fix", r.fix),
+            ] {
+                assert!(
+                    text.len() >= 20,
+                    "{}: `{section}` is missing or too short",
+                    r.id
+                );
+                assert!(
+                    section == "summary" || text.ends_with(['.', ')']),
+                    "{}: `{section}` is not a sentence",
+                    r.id
+                );
+            }
         }
         ids.sort();
         ids.dedup();

@@ -9,10 +9,9 @@ pub static RULE: Rule = Rule {
     id: "no-success-response",
     severity: Severity::Error,
     summary: "an operation with no 2xx, 3xx or 101 response (a `default` alone does not say what success looks like)",
-    doc: "Clients, mocks and conformance tests need to know what a successful call returns; with \
-          only error responses (or only `default`) every success is undocumented. Example: \
-          `responses: {default: {$ref: '#/components/responses/genericErrorResponse'}}`. Add the \
-          success status (`200`, `201`, `204`, or a `2XX` range) with its body.",
+    why: "Clients, mocks and conformance tests need to know what a successful call returns; with only error responses (or only `default`) every success is undocumented.",
+    example: "`responses: {default: {$ref: '#/components/responses/genericErrorResponse'}}`.",
+    fix: "Add the success status (`200`, `201`, `204`, a `2XX` range, or `101` for an upgrade) with its body.",
     check,
 };
 

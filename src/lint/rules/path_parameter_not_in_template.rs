@@ -7,9 +7,9 @@ pub static RULE: Rule = Rule {
     id: "path-parameter-not-in-template",
     severity: Severity::Error,
     summary: "an `in: path` parameter whose name does not appear in the path template",
-    doc: "A path parameter must match a `{name}` segment; one that does not can never be sent, \
-          and usually means the template and the parameter were renamed apart. Example: \
-          parameter `sagsId` on `/sager/{sagId}`. Rename one to match, or remove the parameter.",
+    why: "A path parameter must match a `{name}` segment; one that does not can never be sent, and usually means the template and the parameter were renamed apart.",
+    example: "Parameter `sagsId` on `/sager/{sagId}`.",
+    fix: "Rename one to match, or remove the parameter.",
     check,
 };
 

@@ -7,10 +7,9 @@ pub static RULE: Rule = Rule {
     id: "path-parameter-undeclared",
     severity: Severity::Error,
     summary: "a `{name}` in a path template that no `in: path` parameter declares",
-    doc: "Without a declaration there is no schema for the segment, so clients cannot build the \
-          URL and tests cannot generate it. Example: `/sager/{sagId}/krav` where the operation \
-          declares `id` instead of `sagId`. Declare a required `in: path` parameter with exactly \
-          the template's name, at path or operation level.",
+    why: "Without a declaration there is no schema for the segment, so clients cannot build the URL and tests cannot generate it.",
+    example: "`/sager/{sagId}/krav` where the operation declares `id` instead of `sagId`.",
+    fix: "Declare a required `in: path` parameter with exactly the template's name, at path or operation level.",
     check,
 };
 

@@ -7,11 +7,9 @@ pub static RULE: Rule = Rule {
     id: "ref-cycle",
     severity: Severity::Error,
     summary: "a chain of `$ref`s that returns to its start, or a non-schema object that contains itself",
-    doc: "Recursive schemas are fine (a tree node whose children are tree nodes), but a reference \
-          that only leads to another reference and back, or a response or path item that \
-          contains itself, describes nothing and makes dereferencing tools loop. Example: \
-          `components.parameters.A: {$ref: '#/components/parameters/B'}` and B pointing back to \
-          A. Point one of them at a real definition.",
+    why: "Recursive schemas are fine (a tree node whose children are tree nodes), but a reference that only leads to another reference and back, or a response or path item that contains itself, describes nothing and makes dereferencing tools loop.",
+    example: "`components.parameters.A: {$ref: '#/components/parameters/B'}` with B pointing back to A.",
+    fix: "Point one of them at a real definition.",
     check,
 };
 

@@ -9,9 +9,9 @@ pub static RULE: Rule = Rule {
     id: "undefined-security-scheme",
     severity: Severity::Error,
     summary: "a security requirement names a scheme missing from `components.securitySchemes`",
-    doc: "Clients cannot know how to authenticate, and a mock or test cannot emulate it; most \
-          tools then treat the operation as unauthenticated. Example: `security: [{oauth: []}]` \
-          when the scheme is defined as `oauth2`. Use the scheme's exact name.",
+    why: "Clients cannot know how to authenticate, and a mock or test cannot emulate it; most tools then treat the operation as unauthenticated.",
+    example: "`security: [{oauth: []}]` when the scheme is defined as `oauth2`.",
+    fix: "Use the scheme's exact name from `components.securitySchemes`, or define the scheme.",
     check,
 };
 

@@ -7,10 +7,9 @@ pub static RULE: Rule = Rule {
     id: "unresolved-ref",
     severity: Severity::Error,
     summary: "a `$ref` whose file or JSON pointer does not exist, or whose file cannot be parsed",
-    doc: "Every tool that reads the spec fails or silently drops the referenced part: a client \
-          generator omits the type, a validator accepts anything. Example: \
-          `$ref: '../common/common.yaml#/components/schemas/Adresse'` when the schema is called \
-          `Address`. Fix the path or pointer (pointers escape `/` as `~1` and `~` as `~0`).",
+    why: "Every tool that reads the spec fails or silently drops the referenced part: a client generator omits the type, a validator accepts anything.",
+    example: "`$ref: '../common/common.yaml#/components/schemas/Adresse'` when the schema is called `Address`.",
+    fix: "Fix the path or pointer; pointers escape `/` as `~1` and `~` as `~0`.",
     check,
 };
 
