@@ -492,3 +492,33 @@ fn explain_of_an_unknown_rule_fails_and_lists_the_rules() {
     assert!(stderr.contains("no lint rule `no-such-rule`"), "{stderr}");
     assert!(stderr.contains("invalid-example"), "{stderr}");
 }
+
+#[test]
+fn bench_measures_a_generated_spec_in_a_child_process() {
+    let output = run(&["bench", "--generate-mb", "1", "--runs", "1"]);
+    assert_exit(&output, 0);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("spec "), "{stdout}");
+    let row = stdout
+        .lines()
+        .find(|l| l.contains("generated-1mb.json"))
+        .unwrap_or_else(|| panic!("no row: {stdout}"));
+    // size in MB, files, operations, then positive time and memory figures
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols[1], "1.00", "{row}");
+    assert_eq!(cols[2], "1", "{row}");
+    assert!(cols[3].parse::<usize>().unwrap() > 10, "{row}");
+    assert!(cols[4].parse::<f64>().unwrap() > 0.0, "{row}");
+    assert!(cols[5].parse::<f64>().unwrap() > 1.0, "{row}");
+}
+
+#[test]
+fn bench_of_a_missing_file_fails_naming_it() {
+    let dir = temp_dir();
+    let missing = dir.path().join("findes-ikke.yaml");
+    let output = run(&["bench", "--runs", "1", s(&missing)]);
+    assert_exit(&output, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("findes-ikke.yaml"), "{stderr}");
+    assert!(stderr.contains("cannot read the file"), "{stderr}");
+}
