@@ -20,8 +20,58 @@ pub struct Cli {
 pub enum Command {
     /// Check that specs are sound: structure, refs, examples, ids, path parameters, schemas.
     Lint(LintArgs),
+    /// Serve specs as a mock: validate requests, answer from examples or generated data, keep
+    /// state, enforce credentials, rate limits and upload limits.
+    Mock(MockArgs),
     /// Measure loading: wall time and peak memory per spec.
     Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MockArgs {
+    /// Spec files or folders; every operation of every spec is served under its server's base path.
+    #[arg(required = true)]
+    pub specs: Vec<PathBuf>,
+    /// Port to listen on (0 picks a free one; the address is printed).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Seed for generated data: the same seed gives the same data.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Keep no state: every response comes from the spec's examples or schemas.
+    #[arg(long)]
+    pub stateless: bool,
+    /// Records to start with: a YAML/JSON file mapping collection paths to lists of records.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// A bearer token the mock accepts for every secured operation and scope (repeatable).
+    /// Prefer a config file or the environment for anything but local use.
+    #[arg(long = "token", value_name = "VALUE")]
+    pub tokens: Vec<String>,
+    /// Do not enforce the specs' security requirements.
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Per-client rate limit, e.g. 10/s or 600/min: 429 with Retry-After beyond it.
+    #[arg(long, value_name = "RATE")]
+    pub rate: Option<String>,
+    /// Requests a client may send at once under --rate (default: the rate's count).
+    #[arg(long, value_name = "N")]
+    pub burst: Option<u32>,
+    /// Largest upload in bytes (binary bodies, streamed to disk).
+    #[arg(long, default_value_t = 3_000_000_000)]
+    pub max_upload: u64,
+    /// Largest other request body in bytes.
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Where uploads are stored (default: a folder under the system's temp folder).
+    #[arg(long, value_name = "DIR")]
+    pub upload_dir: Option<PathBuf>,
+    /// Print the routes served.
+    #[arg(long)]
+    pub routes: bool,
 }
 
 #[derive(Debug, clap::Args)]

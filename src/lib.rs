@@ -7,7 +7,9 @@ pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod exit;
+pub mod generate;
 pub mod lint;
+pub mod mock;
 pub mod spec;
 
 pub use exit::ExitStatus;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     };
     let status = match cli.command {
         Command::Lint(args) => lint_command(&args),
+        Command::Mock(args) => kontrakt::mock::cli::command(&args),
         Command::Bench(args) => bench_command(&args),
     };
     ExitCode::from(status.code() as u8)

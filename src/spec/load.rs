@@ -265,6 +265,20 @@ fn to_pointer(path: &[Tok<'_>]) -> String {
     out
 }
 
+/// Reads and parses a YAML or JSON file that is not a spec (a mock's data or config file), with
+/// the same limits and positions as specs, so its errors can name file, line and column.
+pub fn read_document(path: &Path) -> Result<SourceFile, LoadError> {
+    let canonical = std::fs::canonicalize(path).map_err(|e| {
+        LoadError::at_file(
+            LoadErrorKind::Unreadable,
+            path,
+            format!("cannot read the file: {e}"),
+        )
+    })?;
+    let mut problems = Vec::new();
+    read_source(path, &canonical, Limits::default(), true, &mut problems)
+}
+
 /// Reads and parses one file. `root` selects format sniffing for the root document; referenced
 /// files with extensions other than JSON/YAML are taken as text (Markdown descriptions).
 fn read_source(
