@@ -22,6 +22,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Measure loading: wall time and peak memory per spec.
     Bench(BenchArgs),
+    /// Generate a test CA, a localhost server certificate and an OCES3-shaped organisation
+    /// certificate (PEM and .p12) for the mock's TLS and local tests. Fake; valid nowhere.
+    Certs(CertsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,4 +66,40 @@ pub struct BenchArgs {
     /// Internal: load one file once in this process and print one JSON line.
     #[arg(long, hide = true)]
     pub child: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CertsArgs {
+    /// Folder to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// CVR of the organisation certificate (organizationIdentifier NTRDK-<CVR>). The default is
+    /// fictitious, starting with 9 like MitID Erhverv's test organisations.
+    #[arg(long, default_value = crate::tls::testca::DEFAULT_CVR)]
+    pub cvr: String,
+    /// Organisation name (O) of the organisation certificate.
+    #[arg(long, default_value = crate::tls::testca::DEFAULT_ORGANISATION)]
+    pub org: String,
+    /// Common name (CN) of the organisation certificate: the system's name.
+    #[arg(long, default_value = crate::tls::testca::DEFAULT_COMMON_NAME)]
+    pub cn: String,
+    /// Password of organisation.p12 [default: kontrakt].
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Key algorithm of the CA and organisation certificate: RSA 3072 as in OCES3, or the much
+    /// faster ECDSA P-256. The server certificate is always ECDSA P-256.
+    #[arg(long, value_enum, default_value_t = CertKeyType::Rsa)]
+    pub key_type: CertKeyType,
+    /// Validity in days, from now.
+    #[arg(long, default_value_t = crate::tls::testca::DEFAULT_DAYS)]
+    pub days: u32,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertKeyType {
+    Rsa,
+    Ecdsa,
 }

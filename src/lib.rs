@@ -9,5 +9,6 @@ pub mod cli;
 pub mod exit;
 pub mod lint;
 pub mod spec;
+pub mod tls;
 
 pub use exit::ExitStatus;
