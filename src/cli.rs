@@ -22,8 +22,10 @@ pub enum Command {
     Lint(LintArgs),
     /// Measure loading: wall time and peak memory per spec.
     Bench(BenchArgs),
-    /// Generate a test CA, a localhost server certificate and an OCES3-shaped organisation
-    /// certificate (PEM and .p12) for the mock's TLS and local tests. Fake; valid nowhere.
+    /// Generate a fake OCES3-shaped test PKI: CA, localhost server and organisation certificates.
+    ///
+    /// Writes PEM files and a .p12 for the mock's TLS and for local tests; the certificates are
+    /// valid nowhere else.
     Certs(CertsArgs),
 }
 
@@ -83,7 +85,8 @@ pub struct CertsArgs {
     /// Common name (CN) of the organisation certificate: the system's name.
     #[arg(long, default_value = crate::tls::testca::DEFAULT_COMMON_NAME)]
     pub cn: String,
-    /// Password of organisation.p12 [default: kontrakt].
+    /// Password of organisation.p12 [default: kontrakt]. Other local users can see command
+    /// lines; these are test keys.
     #[arg(long)]
     pub password: Option<String>,
     /// Key algorithm of the CA and organisation certificate: RSA 3072 as in OCES3, or the much

@@ -146,6 +146,12 @@ impl Identity {
                 path: origin.to_path_buf(),
             });
         }
+        if looks_like_pem(bytes) {
+            return Err(TlsError::NotPkcs12 {
+                path: origin.to_path_buf(),
+                detail: "it is PEM text; give it as a PEM certificate with its key file".into(),
+            });
+        }
         let store = KeyStore::from_pkcs12(
             bytes,
             password.map_or("", Password::expose),

@@ -33,6 +33,8 @@ pub const DEFAULT_ORGANISATION: &str = "kontrakt Testvirksomhed ApS";
 pub const DEFAULT_COMMON_NAME: &str = "kontrakt testsystem";
 /// OCES3 organisation certificates are valid for three years.
 pub const DEFAULT_DAYS: u32 = 3 * 365;
+/// A century; far larger values would overflow the date arithmetic.
+const MAX_DAYS: u32 = 36_500;
 
 /// The files [`TestPki::write_files`] writes, in order.
 pub const FILE_NAMES: [&str; 7] = [
@@ -210,8 +212,11 @@ impl TestPki {
                 options.cvr
             )));
         }
-        if options.days == 0 {
-            return Err(TlsError::Invalid("validity must be at least 1 day".into()));
+        if options.days == 0 || options.days > MAX_DAYS {
+            return Err(TlsError::Invalid(format!(
+                "validity must be at least 1 day and at most {MAX_DAYS} days, not {}",
+                options.days
+            )));
         }
         let now = OffsetDateTime::now_utc();
         let until = now + Duration::days(i64::from(options.days));
@@ -643,6 +648,12 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("at least 1 day"));
+        let err = TestPki::generate(&TestPkiOptions {
+            days: u32::MAX,
+            ..TestPkiOptions::fast()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("at most"), "{err}");
     }
 
     #[test]

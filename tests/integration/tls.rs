@@ -482,6 +482,11 @@ fn pem_forms_and_combined_files() {
         org,
     );
 
+    // A PEM file where a .p12 is expected says so.
+    let err = Identity::from_pkcs12_file(&cert, Some(&Password::new("pw"))).unwrap_err();
+    assert!(matches!(err, TlsError::NotPkcs12 { .. }), "{err:?}");
+    assert!(err.to_string().contains("PEM"), "{err}");
+
     // Encrypted PEM keys are refused with a way out.
     let encrypted = write(
         dir.path(),
