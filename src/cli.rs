@@ -75,8 +75,8 @@ pub struct CertsArgs {
     /// Folder to write into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// CVR of the organisation certificate (organizationIdentifier NTRDK-<CVR>). The default is
-    /// fictitious, starting with 9 like MitID Erhverv's test organisations.
+    /// CVR of the organisation certificate (organizationIdentifier NTRDK- and the CVR). The
+    /// default is fictitious, starting with 9 like MitID Erhverv's test organisations.
     #[arg(long, default_value = crate::tls::testca::DEFAULT_CVR)]
     pub cvr: String,
     /// Organisation name (O) of the organisation certificate.

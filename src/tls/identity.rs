@@ -355,6 +355,12 @@ impl Identity {
             .map_err(|e| TlsError::Pkcs12Write(e.to_string()))
     }
 
+    /// The leaf's `x5t#S256` thumbprint: what a certificate-bound token's `cnf` claim and a
+    /// `private_key_jwt` header carry (RFC 8705 §3.1, RFC 7515 §4.1.8).
+    pub fn x5t_s256(&self) -> String {
+        x5t_s256(self.leaf())
+    }
+
     /// The leaf's subject, for messages (RFC 4514-like, as x509-parser prints it).
     pub fn subject(&self) -> String {
         subject_of(self.leaf()).unwrap_or_default()
@@ -390,6 +396,11 @@ impl fmt::Debug for Identity {
             .field("key", &format_args!("<redacted {kind}>"))
             .finish()
     }
+}
+
+/// base64url (no padding) of the SHA-256 of a certificate's DER: the `x5t#S256` value.
+pub fn x5t_s256(cert_der: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(cert_der))
 }
 
 /// Reads a certificate, key or CA file, bounded, with errors that name it.
@@ -494,4 +505,37 @@ fn subject_of(der: &CertificateDer<'_>) -> Option<String> {
     x509_parser::parse_x509_certificate(der)
         .ok()
         .map(|(_, c)| c.subject().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x5t_s256_is_unpadded_base64url_of_sha256() {
+        // SHA-256("abc") = ba7816bf…f20015ad (FIPS 180-2 test vector).
+        assert_eq!(
+            x5t_s256(b"abc"),
+            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+    }
+
+    #[test]
+    fn pem_lines_are_64_columns() {
+        let mut out = String::new();
+        pem_block(&mut out, "CERTIFICATE", &[7u8; 100]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "-----BEGIN CERTIFICATE-----");
+        assert_eq!(lines[1].len(), 64);
+        assert_eq!(lines.last(), Some(&"-----END CERTIFICATE-----"));
+        assert_eq!(lines.len(), 2 + 100usize.div_ceil(3) * 4 / 64 + 1);
+    }
+
+    #[test]
+    fn password_debug_is_redacted() {
+        assert_eq!(
+            format!("{:?}", Password::new("hemmelig")),
+            "Password(<redacted>)"
+        );
+    }
 }
