@@ -25,6 +25,11 @@ pub enum Command {
     Mock(MockArgs),
     /// Measure loading: wall time and peak memory per spec.
     Bench(BenchArgs),
+    /// Generate a fake OCES3-shaped test PKI: CA, localhost server and organisation certificates.
+    ///
+    /// Writes PEM files and a .p12 for the mock's TLS and for local tests; the certificates are
+    /// valid nowhere else.
+    Certs(CertsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,4 +118,41 @@ pub struct BenchArgs {
     /// Internal: load one file once in this process and print one JSON line.
     #[arg(long, hide = true)]
     pub child: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CertsArgs {
+    /// Folder to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// CVR of the organisation certificate (organizationIdentifier NTRDK- and the CVR). The
+    /// default is fictitious, starting with 9 like MitID Erhverv's test organisations.
+    #[arg(long, default_value = crate::tls::testca::DEFAULT_CVR)]
+    pub cvr: String,
+    /// Organisation name (O) of the organisation certificate.
+    #[arg(long, default_value = crate::tls::testca::DEFAULT_ORGANISATION)]
+    pub org: String,
+    /// Common name (CN) of the organisation certificate: the system's name.
+    #[arg(long, default_value = crate::tls::testca::DEFAULT_COMMON_NAME)]
+    pub cn: String,
+    /// Password of organisation.p12 [default: kontrakt]. Other local users can see command
+    /// lines; these are test keys.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Key algorithm of the CA and organisation certificate: RSA 3072 as in OCES3, or the much
+    /// faster ECDSA P-256. The server certificate is always ECDSA P-256.
+    #[arg(long, value_enum, default_value_t = CertKeyType::Rsa)]
+    pub key_type: CertKeyType,
+    /// Validity in days, from now.
+    #[arg(long, default_value_t = crate::tls::testca::DEFAULT_DAYS)]
+    pub days: u32,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertKeyType {
+    Rsa,
+    Ecdsa,
 }

@@ -11,5 +11,6 @@ pub mod generate;
 pub mod lint;
 pub mod mock;
 pub mod spec;
+pub mod tls;
 
 pub use exit::ExitStatus;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kontrakt::ExitStatus;
-use kontrakt::cli::{BenchArgs, Cli, Command, Format, LintArgs};
+use kontrakt::cli::{BenchArgs, CertsArgs, Cli, Command, Format, LintArgs};
 use kontrakt::lint::{self, rules::RULES};
 
 fn main() -> ExitCode {
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint_command(&args),
         Command::Mock(args) => kontrakt::mock::cli::command(&args),
         Command::Bench(args) => bench_command(&args),
+        Command::Certs(args) => certs_command(&args),
     };
     ExitCode::from(status.code() as u8)
 }
@@ -112,6 +113,19 @@ fn bench_command(args: &BenchArgs) -> ExitStatus {
         }
         Err(e) => {
             eprintln!("kontrakt bench: {e}");
+            ExitStatus::Failure
+        }
+    }
+}
+
+fn certs_command(args: &CertsArgs) -> ExitStatus {
+    match kontrakt::tls::command::certs(args) {
+        Ok(text) => {
+            emit(&text);
+            ExitStatus::Clean
+        }
+        Err(e) => {
+            eprintln!("kontrakt certs: {e}");
             ExitStatus::Failure
         }
     }

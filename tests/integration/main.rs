@@ -6,6 +6,7 @@
 //! - `model`: the operation model built from a fixture.
 //! - `cli`: the binary end to end (exit codes, snapshots of stdout and stderr).
 //! - `corpus`: the real-world corpus beside the checkout, when present.
+//! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod cli;
 mod corpus;
@@ -15,3 +16,4 @@ mod model;
 mod regressions;
 mod source_map;
 mod support;
+mod tls;
