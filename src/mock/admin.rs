@@ -30,7 +30,13 @@ pub async fn handle(
         ("GET", "/routes") => json(200, json!(mock.app.routes())),
         ("GET", "/notices") => json(
             200,
-            json!(mock.app.notices.iter().map(|n| n.to_string()).collect::<Vec<_>>()),
+            json!(
+                mock.app
+                    .notices
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+            ),
         ),
         ("GET", "/state") => json(200, mock.store().dump()),
         ("POST", "/reset") => match mock.reset() {

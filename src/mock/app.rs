@@ -341,7 +341,13 @@ impl MockApp {
             infer_roles(&spec, &validators, &mut ops);
         }
         let label = format!("{title} {version}");
-        for (entry, op) in ops.into_iter().zip(model.operations.iter().filter(|o| o.webhook.is_none())) {
+        // Operations another (newer) spec already serves, counted per serving spec: one notice
+        // each, not one per operation.
+        let mut shadowed: Vec<(String, usize, Loc)> = Vec::new();
+        for (entry, op) in ops
+            .into_iter()
+            .zip(model.operations.iter().filter(|o| o.webhook.is_none()))
+        {
             let index = self.ops.len();
             match self.router.add(&entry.method, &entry.template, index) {
                 Ok(()) => {
@@ -351,24 +357,30 @@ impl MockApp {
                     );
                     self.ops.push(entry);
                 }
-                Err(e) => {
+                Err(super::router::RouteError::Duplicate { .. }) => {
                     let by = owners
                         .get(&(entry.method.clone(), entry.template.clone()))
                         .cloned()
                         .unwrap_or_default();
-                    let message = match e {
-                        super::router::RouteError::Duplicate { .. } => format!(
-                            "not served: {} {} is already served by {by}",
-                            entry.method, entry.template
-                        ),
-                        other => format!("not served: {other}"),
-                    };
-                    self.notices.push(Notice {
-                        position: Some(spec.position(&op.loc)),
-                        message,
-                    });
+                    match shadowed.iter_mut().find(|(b, _, _)| *b == by) {
+                        Some((_, n, _)) => *n += 1,
+                        None => shadowed.push((by, 1, op.loc.clone())),
+                    }
                 }
+                Err(other) => self.notices.push(Notice {
+                    position: Some(spec.position(&op.loc)),
+                    message: format!("not served: {other}"),
+                }),
             }
+        }
+        for (by, n, first) in shadowed {
+            self.notices.push(Notice {
+                position: Some(spec.position(&first)),
+                message: format!(
+                    "{n} operation{} not served: {by} serves the same method and path (give this file alone to mock {label})",
+                    if n == 1 { "" } else { "s" }
+                ),
+            });
         }
         self.specs.push(ServedSpec {
             title,
@@ -426,7 +438,10 @@ impl Compiler<'_> {
         match self.validators.get(loc, direction) {
             Ok(v) => Some(v),
             Err(e) => {
-                notices.push(self.notice(loc, format!("schema cannot be compiled, so values here are not checked: {e}")));
+                notices.push(self.notice(
+                    loc,
+                    format!("schema cannot be compiled, so values here are not checked: {e}"),
+                ));
                 None
             }
         }
@@ -534,9 +549,10 @@ impl Compiler<'_> {
                     .iter()
                     .filter(|h| !h.name.eq_ignore_ascii_case("content-type"))
                     .map(|h| {
-                        let schema = h.schema.clone().or_else(|| {
-                            h.content.first().and_then(|m| m.schema.clone())
-                        });
+                        let schema = h
+                            .schema
+                            .clone()
+                            .or_else(|| h.content.first().and_then(|m| m.schema.clone()));
                         let generator = schema
                             .as_ref()
                             .and_then(|s| self.generator(s, Direction::Response, &mut notices));
@@ -559,9 +575,9 @@ impl Compiler<'_> {
                     .collect(),
             })
             .collect();
-        let downloads = responses.iter().any(|r| {
-            r.status.is_success() && r.media.iter().any(|m| m.kind == BodyKind::Binary)
-        });
+        let downloads = responses
+            .iter()
+            .any(|r| r.status.is_success() && r.media.iter().any(|m| m.kind == BodyKind::Binary));
         let reports_offset = !uploads
             && responses.iter().any(|r| {
                 r.status.is_success()
@@ -574,9 +590,11 @@ impl Compiler<'_> {
             spec: spec_index,
             label: format!(
                 "{title} {version}: {}",
-                op.operation_id
-                    .clone()
-                    .unwrap_or_else(|| format!("{} {}", op.method.to_uppercase(), op.path))
+                op.operation_id.clone().unwrap_or_else(|| format!(
+                    "{} {}",
+                    op.method.to_uppercase(),
+                    op.path
+                ))
             ),
             method: op.method.to_ascii_uppercase(),
             path_names: model::template_params(&template)
@@ -596,11 +614,7 @@ impl Compiler<'_> {
         (entry, notices)
     }
 
-    fn response_media(
-        &self,
-        m: &model::MediaType,
-        notices: &mut Vec<Notice>,
-    ) -> ResponseMedia {
+    fn response_media(&self, m: &model::MediaType, notices: &mut Vec<Notice>) -> ResponseMedia {
         let schema_value = m
             .schema
             .as_ref()
@@ -643,9 +657,10 @@ impl Compiler<'_> {
                 .as_ref()
                 .and_then(|s| self.generator(s, Direction::Response, notices)),
         };
-        let mut default = examples.first().map(|(_, v)| v.clone()).or_else(|| {
-            generator.as_ref().map(|g| g.sample(self.seed))
-        });
+        let mut default = examples
+            .first()
+            .map(|(_, v)| v.clone())
+            .or_else(|| generator.as_ref().map(|g| g.sample(self.seed)));
         if let (Some(v), Some(d)) = (&validator, &default)
             && !v.is_valid(d)
         {
@@ -665,10 +680,7 @@ impl Compiler<'_> {
                 .as_ref()
                 .map(|d| Bytes::from(serde_json::to_vec(d).unwrap_or_default())),
         };
-        let list = m
-            .schema
-            .as_ref()
-            .and_then(|s| self.list_shape(s, notices));
+        let list = m.schema.as_ref().and_then(|s| self.list_shape(s, notices));
         ResponseMedia {
             name: m.name.clone(),
             kind,
@@ -703,7 +715,8 @@ impl Compiler<'_> {
             let mut arrays = props.iter().filter_map(|(name, _)| {
                 let ploc = self.spec.deref(&loc.child("properties").child(name)).ok()?;
                 let p = self.spec.get(&ploc)?;
-                (is_array(p) && p.get("items").is_some()).then(|| (name.clone(), ploc.child("items")))
+                (is_array(p) && p.get("items").is_some())
+                    .then(|| (name.clone(), ploc.child("items")))
             });
             let first = arrays.next()?;
             if arrays.next().is_some() {

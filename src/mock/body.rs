@@ -10,19 +10,20 @@ use super::params::{self, Shape, Types};
 use super::problem::Violation;
 
 /// The body as a JSON value, or why it cannot be read (a violation at `/body`).
-pub fn parse(kind: BodyKind, content_type: &str, bytes: &[u8], shape: &Shape) -> Result<Value, Violation> {
+pub fn parse(
+    kind: BodyKind,
+    content_type: &str,
+    bytes: &[u8],
+    shape: &Shape,
+) -> Result<Value, Violation> {
     let bad = |constraint: &str, message: String| Violation {
         pointer: "/body".into(),
         constraint: constraint.into(),
         message,
     };
     match kind {
-        BodyKind::Json => serde_json::from_slice(bytes).map_err(|e| {
-            bad(
-                "json",
-                format!("the body is not valid JSON: {e}"),
-            )
-        }),
+        BodyKind::Json => serde_json::from_slice(bytes)
+            .map_err(|e| bad("json", format!("the body is not valid JSON: {e}"))),
         BodyKind::Text => std::str::from_utf8(bytes)
             .map(|s| Value::String(s.to_string()))
             .map_err(|_| bad("encoding", "the body is not valid UTF-8".into())),
@@ -114,7 +115,9 @@ pub fn multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>, S
         let mut name = None;
         let mut filename = None;
         for line in head.split("\r\n") {
-            let Some((k, v)) = line.split_once(':') else { continue };
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
             if !k.trim().eq_ignore_ascii_case("content-disposition") {
                 continue;
             }
@@ -178,7 +181,10 @@ mod tests {
             json!({"a": 1})
         );
         let err = parse(BodyKind::Json, "application/json", b"{", &shape()).unwrap_err();
-        assert_eq!((err.pointer.as_str(), err.constraint.as_str()), ("/body", "json"));
+        assert_eq!(
+            (err.pointer.as_str(), err.constraint.as_str()),
+            ("/body", "json")
+        );
         assert_eq!(
             parse(BodyKind::Text, "text/plain", b"hej", &shape()).unwrap(),
             json!("hej")
@@ -195,7 +201,10 @@ mod tests {
             &shape(),
         )
         .unwrap();
-        assert_eq!(v, json!({"antal": 3, "tags": ["a", "b"], "navn": "007", "x": 1}));
+        assert_eq!(
+            v,
+            json!({"antal": 3, "tags": ["a", "b"], "navn": "007", "x": 1})
+        );
     }
 
     #[test]
@@ -212,6 +221,12 @@ mod tests {
         assert!(parse(BodyKind::Multipart, "multipart/form-data", body, &shape()).is_err());
         assert!(multipart(b"--XyZ\r\nno blank line", "XyZ").is_err());
         assert!(multipart(b"garbage", "XyZ").is_err());
-        assert!(multipart(b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--", "XyZ").is_err());
+        assert!(
+            multipart(
+                b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--",
+                "XyZ"
+            )
+            .is_err()
+        );
     }
 }

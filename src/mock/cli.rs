@@ -59,7 +59,10 @@ fn run(args: &MockArgs) -> Result<(), String> {
         let running = start(mock.clone(), addr, None)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        print!("{}", banner(&mock, &format!("http://{}", running.addr), args.routes));
+        print!(
+            "{}",
+            banner(&mock, &format!("http://{}", running.addr), args.routes)
+        );
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;
         Ok(())
@@ -70,7 +73,12 @@ fn run(args: &MockArgs) -> Result<(), String> {
 pub fn banner(mock: &Mock, url: &str, routes: bool) -> String {
     let mut out = format!("kontrakt mock listening on {url}\n");
     for spec in &mock.app.specs {
-        let n = mock.app.ops.iter().filter(|o| mock.app.specs[o.spec].path == spec.path).count();
+        let n = mock
+            .app
+            .ops
+            .iter()
+            .filter(|o| mock.app.specs[o.spec].path == spec.path)
+            .count();
         out.push_str(&format!(
             "  {} {} ({} operation{}) from {}\n",
             spec.title,

@@ -29,7 +29,12 @@ impl Gate {
         _body: Incoming,
         _conn: &Conn,
     ) -> Response<Body> {
-        handler::problem(mock, None, Problem::new(404, "not-found", "Not Found", "no token endpoint"), Vec::new())
+        handler::problem(
+            mock,
+            None,
+            Problem::new(404, "not-found", "Not Found", "no token endpoint"),
+            Vec::new(),
+        )
     }
 
     /// A name for the caller, for rate limiting: the bearer token's client, else the address.
@@ -49,19 +54,38 @@ impl Gate {
         _query: &str,
         _conn: &Conn,
     ) -> Result<(), (Problem, Vec<(String, String)>)> {
-        if !self.enforce || op.security.is_empty() || op.security.iter().any(|r| r.schemes.is_empty()) {
+        if !self.enforce
+            || op.security.is_empty()
+            || op.security.iter().any(|r| r.schemes.is_empty())
+        {
             return Ok(());
         }
         let token = header(headers, "authorization").and_then(|a| a.strip_prefix("Bearer "));
         match token {
             Some(t) if self.tokens.iter().any(|x| x == t) => Ok(()),
             Some(_) => Err((
-                Problem::new(401, "unauthorized", "Unauthorized", "the bearer token is not valid"),
-                vec![("WWW-Authenticate".into(), "Bearer realm=\"kontrakt\", error=\"invalid_token\"".into())],
+                Problem::new(
+                    401,
+                    "unauthorized",
+                    "Unauthorized",
+                    "the bearer token is not valid",
+                ),
+                vec![(
+                    "WWW-Authenticate".into(),
+                    "Bearer realm=\"kontrakt\", error=\"invalid_token\"".into(),
+                )],
             )),
             None => Err((
-                Problem::new(401, "unauthorized", "Unauthorized", "this operation needs credentials"),
-                vec![("WWW-Authenticate".into(), "Bearer realm=\"kontrakt\"".into())],
+                Problem::new(
+                    401,
+                    "unauthorized",
+                    "Unauthorized",
+                    "this operation needs credentials",
+                ),
+                vec![(
+                    "WWW-Authenticate".into(),
+                    "Bearer realm=\"kontrakt\"".into(),
+                )],
             )),
         }
     }
@@ -69,5 +93,8 @@ impl Gate {
 
 fn short_hash(s: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(s.as_bytes())[..8].iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(s.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

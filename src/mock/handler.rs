@@ -23,6 +23,13 @@ use super::state::{self, ItemAction, Role};
 use super::upload;
 use crate::spec::model::ParamIn;
 
+/// Characters escaped in a path segment: everything but RFC 3986 unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Where the mock's own endpoints live; no spec path may start with it.
 pub const ADMIN_PREFIX: &str = "/__kontrakt";
 
@@ -32,10 +39,20 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
-        return super::admin::handle(mock, &method, &path[ADMIN_PREFIX.len()..], &parts.headers, body).await;
+        return super::admin::handle(
+            mock,
+            &method,
+            &path[ADMIN_PREFIX.len()..],
+            &parts.headers,
+            body,
+        )
+        .await;
     }
     if mock.gate.is_token_endpoint(&path) {
-        return mock.gate.token(mock, &method, &parts.headers, body, conn).await;
+        return mock
+            .gate
+            .token(mock, &method, &parts.headers, body, conn)
+            .await;
     }
     let (op_index, values) = match mock.app.router.route(&method, &path) {
         Match::Found { op, values } => (op, values),
@@ -44,7 +61,10 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
                 405,
                 "method-not-allowed",
                 "Method Not Allowed",
-                format!("{method} is not documented for {path}; documented: {}", allow.join(", ")),
+                format!(
+                    "{method} is not documented for {path}; documented: {}",
+                    allow.join(", ")
+                ),
             )
             .at(&path);
             return problem(mock, None, p, vec![("Allow".into(), allow.join(", "))]);
@@ -267,7 +287,12 @@ fn with_prefix(prefix: &str, validator: &jsonschema::Validator, value: &Value) -
         .collect()
 }
 
-fn check_params(op: &OpEntry, path_values: &[String], query: &str, headers: &HeaderMap) -> Vec<Violation> {
+fn check_params(
+    op: &OpEntry,
+    path_values: &[String],
+    query: &str,
+    headers: &HeaderMap,
+) -> Vec<Violation> {
     let mut violations = Vec::new();
     let pairs = if op.params.iter().any(|p| p.location == ParamIn::Query) {
         params::query_pairs(query)
@@ -300,7 +325,10 @@ fn check_params(op: &OpEntry, path_values: &[String], query: &str, headers: &Hea
                 }),
             ParamIn::Query => {
                 if p.json_content {
-                    pairs.iter().find(|(k, _)| *k == p.name).map(|(_, v)| json_text(v))
+                    pairs
+                        .iter()
+                        .find(|(k, _)| *k == p.name)
+                        .map(|(_, v)| json_text(v))
                 } else {
                     params::query_value(&pairs, &p.name, &p.style, p.explode, &p.shape)
                 }
@@ -320,23 +348,24 @@ fn check_params(op: &OpEntry, path_values: &[String], query: &str, headers: &Hea
                     }
                 })
             }
-            ParamIn::Cookie => cookies
-                .iter()
-                .find(|(k, _)| *k == p.name)
-                .map(|(_, v)| {
-                    if p.json_content {
-                        json_text(v)
-                    } else {
-                        params::simple(v, p.explode, &p.shape, false)
-                    }
-                }),
+            ParamIn::Cookie => cookies.iter().find(|(k, _)| *k == p.name).map(|(_, v)| {
+                if p.json_content {
+                    json_text(v)
+                } else {
+                    params::simple(v, p.explode, &p.shape, false)
+                }
+            }),
         };
         let pointer = format!("/{}/{}", p.location.as_str(), p.name);
         match raw {
             None if p.required => violations.push(Violation {
                 pointer,
                 constraint: "required".into(),
-                message: format!("the {} parameter `{}` is required", p.location.as_str(), p.name),
+                message: format!(
+                    "the {} parameter `{}` is required",
+                    p.location.as_str(),
+                    p.name
+                ),
             }),
             None => {}
             Some(value) => {
@@ -361,11 +390,14 @@ fn json_text(text: &str) -> Value {
 }
 
 /// A required `If-Match` that is missing is 428 Precondition Required (RFC 6585), not 400.
-fn precondition_required(op: &OpEntry, headers: &HeaderMap, violations: &mut Vec<Violation>) -> Option<Problem> {
-    let required = op
-        .params
-        .iter()
-        .any(|p| p.location == ParamIn::Header && p.required && p.name.eq_ignore_ascii_case("if-match"));
+fn precondition_required(
+    op: &OpEntry,
+    headers: &HeaderMap,
+    violations: &mut Vec<Violation>,
+) -> Option<Problem> {
+    let required = op.params.iter().any(|p| {
+        p.location == ParamIn::Header && p.required && p.name.eq_ignore_ascii_case("if-match")
+    });
     if required && !headers.contains_key("if-match") {
         violations.retain(|v| !v.pointer.eq_ignore_ascii_case("/header/if-match"));
         return Some(Problem::new(
@@ -460,7 +492,10 @@ impl Ctx<'_> {
     }
 
     /// The media type `Accept` picks among the entry's, or 406.
-    fn media<'e>(&self, entry: &'e ResponseEntry) -> Result<Option<&'e ResponseMedia>, Response<Body>> {
+    fn media<'e>(
+        &self,
+        entry: &'e ResponseEntry,
+    ) -> Result<Option<&'e ResponseMedia>, Response<Body>> {
         if entry.media.is_empty() {
             return Ok(None);
         }
@@ -484,20 +519,35 @@ impl Ctx<'_> {
     /// (`Prefer: dynamic`), or the default.
     fn body(&self, media: &ResponseMedia) -> Result<Payload, Response<Body>> {
         if media.kind == BodyKind::Binary {
-            return Ok(Payload::Raw(placeholder_bytes(&media.name), media.name.clone()));
+            return Ok(Payload::Raw(
+                placeholder_bytes(&media.name),
+                media.name.clone(),
+            ));
         }
         if let Some(name) = &self.prefer.example {
-            return match media.examples.iter().find(|(n, _)| n.as_deref() == Some(name)) {
+            return match media
+                .examples
+                .iter()
+                .find(|(n, _)| n.as_deref() == Some(name))
+            {
                 Some((_, v)) => Ok(Payload::Json(v.clone(), media.name.clone())),
                 None => {
-                    let names: Vec<&str> = media.examples.iter().filter_map(|(n, _)| n.as_deref()).collect();
+                    let names: Vec<&str> = media
+                        .examples
+                        .iter()
+                        .filter_map(|(n, _)| n.as_deref())
+                        .collect();
                     Err(self.problem(Problem::new(
                         400,
                         "invalid-prefer",
                         "Bad Request",
                         format!(
                             "Prefer: example={name}, but this response's examples are: {}",
-                            if names.is_empty() { "(none named)".to_string() } else { names.join(", ") }
+                            if names.is_empty() {
+                                "(none named)".to_string()
+                            } else {
+                                names.join(", ")
+                            }
                         ),
                     )))
                 }
@@ -528,7 +578,11 @@ impl Ctx<'_> {
     }
 
     /// Headers the entry documents, with their example or generated values.
-    fn documented_headers(&self, entry: &ResponseEntry, seed: Option<u64>) -> Vec<(String, String)> {
+    fn documented_headers(
+        &self,
+        entry: &ResponseEntry,
+        seed: Option<u64>,
+    ) -> Vec<(String, String)> {
         entry
             .headers
             .iter()
@@ -609,7 +663,9 @@ impl Ctx<'_> {
         // Every stateful ancestor item must exist (`/sager/{id}/krav` needs sag `id`).
         for n in &self.op.requires {
             let collection = state::collection_of(self.path, *n);
-            let Some(id) = state::item_id_of(self.path, *n) else { continue };
+            let Some(id) = state::item_id_of(self.path, *n) else {
+                continue;
+            };
             let exists = self.mock.store().contains(&collection, &id);
             if !exists {
                 return self.not_found();
@@ -618,9 +674,11 @@ impl Ctx<'_> {
         match role {
             Role::Create { id_field, .. } => self.create(request, id_field.as_deref()),
             Role::List { .. } => self.list(),
-            Role::Item { action, segments, id_field } => {
-                self.item(action, segments, id_field.as_deref(), request)
-            }
+            Role::Item {
+                action,
+                segments,
+                id_field,
+            } => self.item(action, segments, id_field.as_deref(), request),
         }
     }
 
@@ -641,7 +699,9 @@ impl Ctx<'_> {
         }
         // A fresh id, valid for the id field's schema.
         let id = match (id_field, &mut body, media) {
-            (Some(field), Some(b), Some(m)) => fresh_id(b, field, seq, m.validator.as_deref(), self.mock.app.seed),
+            (Some(field), Some(b), Some(m)) => {
+                fresh_id(b, field, seq, m.validator.as_deref(), self.mock.app.seed)
+            }
             _ => None,
         }
         .unwrap_or_else(|| uuid_from(self.mock.app.seed, seq));
@@ -655,14 +715,15 @@ impl Ctx<'_> {
             }
         }
         if let (Some(field), Value::Object(r)) = (id_field, &mut record) {
-            r.entry(field.to_string()).or_insert_with(|| Value::String(id.clone()));
+            r.entry(field.to_string())
+                .or_insert_with(|| Value::String(id.clone()));
         }
         let collection = self.path.trim_end_matches('/').to_string();
         store.insert(&collection, &id, record);
         let etag = store.get(&collection, &id).map(|r| r.etag(&id));
         drop(store);
         let mut headers = self.documented_headers(entry, None);
-        let encoded = percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let encoded = percent_encoding::utf8_percent_encode(&id, PATH_SEGMENT).to_string();
         set_header(&mut headers, "Location", format!("{collection}/{encoded}"));
         if let Some(etag) = etag
             && headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("etag"))
@@ -705,7 +766,11 @@ impl Ctx<'_> {
                 .iter()
                 .any(|p| p.location == ParamIn::Query && p.name == name)
         };
-        let page = if declared("page") { number("page").unwrap_or(0) } else { 0 };
+        let page = if declared("page") {
+            number("page").unwrap_or(0)
+        } else {
+            0
+        };
         let size = if declared("size") {
             number("size").unwrap_or(20).max(1)
         } else {
@@ -747,7 +812,10 @@ impl Ctx<'_> {
         let body = match &list.property {
             None => Value::Array(items),
             Some(p) => {
-                let mut b = media.default.clone().unwrap_or_else(|| Value::Object(Map::new()));
+                let mut b = media
+                    .default
+                    .clone()
+                    .unwrap_or_else(|| Value::Object(Map::new()));
                 b[p.as_str()] = Value::Array(items);
                 b
             }
@@ -765,7 +833,11 @@ impl Ctx<'_> {
             let q = form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(next)
                 .finish();
-            set_header(&mut headers, "Link", format!("<{}?{q}>; rel=\"next\"", self.path));
+            set_header(
+                &mut headers,
+                "Link",
+                format!("<{}?{q}>; rel=\"next\"", self.path),
+            );
         }
         let valid = media.validator.as_ref().is_none_or(|v| v.is_valid(&body));
         if !valid {
@@ -798,7 +870,10 @@ impl Ctx<'_> {
         };
         let etag = current.etag(&id);
         if let Some(if_match) = header(self.headers, "if-match")
-            && matches!(action, ItemAction::Replace | ItemAction::Merge | ItemAction::Remove)
+            && matches!(
+                action,
+                ItemAction::Replace | ItemAction::Merge | ItemAction::Remove
+            )
             && if_match.trim() != "*"
             && !if_match.split(',').any(|t| t.trim() == etag)
         {
@@ -830,7 +905,10 @@ impl Ctx<'_> {
                     }
                     store.merge(&collection, &id, &patch);
                 }
-                store.get(&collection, &id).map(|r| r.value.clone()).unwrap_or_default()
+                store
+                    .get(&collection, &id)
+                    .map(|r| r.value.clone())
+                    .unwrap_or_default()
             }
             ItemAction::Remove => {
                 store.remove(&collection, &id);
@@ -864,7 +942,10 @@ impl Ctx<'_> {
         }
         let body = match media {
             Some(m) if m.kind != BodyKind::Binary => match &m.default {
-                Some(base) => Payload::Json(overlay(base, &record, m.validator.as_deref()), m.name.clone()),
+                Some(base) => Payload::Json(
+                    overlay(base, &record, m.validator.as_deref()),
+                    m.name.clone(),
+                ),
                 None => match self.body(m) {
                     Ok(b) => b,
                     Err(r) => return r,
@@ -947,7 +1028,9 @@ pub fn overlay(base: &Value, record: &Value, validator: Option<&jsonschema::Vali
         all.insert(k.clone(), v.clone());
     }
     let all = Value::Object(all);
-    let Some(validator) = validator else { return all };
+    let Some(validator) = validator else {
+        return all;
+    };
     if validator.is_valid(&all) {
         return all;
     }
@@ -969,7 +1052,13 @@ pub fn overlay(base: &Value, record: &Value, validator: Option<&jsonschema::Vali
 }
 
 /// Sets a new, valid id in `body[field]`, returning its text.
-fn fresh_id(body: &mut Value, field: &str, seq: u64, validator: Option<&jsonschema::Validator>, seed: u64) -> Option<String> {
+fn fresh_id(
+    body: &mut Value,
+    field: &str,
+    seq: u64,
+    validator: Option<&jsonschema::Validator>,
+    seed: u64,
+) -> Option<String> {
     let current = body.get(field)?.clone();
     let candidates = [
         Value::String(uuid_from(seed, seq)),
@@ -1003,5 +1092,12 @@ pub fn uuid_from(seed: u64, seq: u64) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }

@@ -148,7 +148,10 @@ mod tests {
     #[test]
     fn request_media_matching() {
         let docs = ["application/json", "application/*", "multipart/form-data"];
-        assert_eq!(request_media(&docs, "application/json; charset=utf-8"), Some(0));
+        assert_eq!(
+            request_media(&docs, "application/json; charset=utf-8"),
+            Some(0)
+        );
         assert_eq!(request_media(&docs, "Application/JSON"), Some(0));
         assert_eq!(request_media(&docs, "application/xml"), Some(1));
         assert_eq!(

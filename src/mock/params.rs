@@ -296,7 +296,10 @@ pub fn query_value(
         let prefix = format!("{name}[");
         let mut map = Map::new();
         for (k, v) in pairs {
-            if let Some(key) = k.strip_prefix(prefix.as_str()).and_then(|r| r.strip_suffix(']')) {
+            if let Some(key) = k
+                .strip_prefix(prefix.as_str())
+                .and_then(|r| r.strip_suffix(']'))
+            {
                 let types = shape.properties.get(key).copied().unwrap_or(Types::ANY);
                 map.insert(key.to_string(), coerce(v, types));
             }
@@ -410,8 +413,14 @@ mod tests {
             Types::default(),
             &[("a", Types::INTEGER), ("b", Types::STRING)],
         );
-        assert_eq!(simple("a,1,b,x", false, &obj, true), json!({"a": 1, "b": "x"}));
-        assert_eq!(simple("a=1,b=x", true, &obj, true), json!({"a": 1, "b": "x"}));
+        assert_eq!(
+            simple("a,1,b,x", false, &obj, true),
+            json!({"a": 1, "b": "x"})
+        );
+        assert_eq!(
+            simple("a=1,b=x", true, &obj, true),
+            json!({"a": 1, "b": "x"})
+        );
         let s = shape(Types::STRING, Types::default(), &[]);
         assert_eq!(simple("a%2Fb", false, &s, true), json!("a/b"));
     }
@@ -419,8 +428,14 @@ mod tests {
     #[test]
     fn label_and_matrix_styles() {
         let arr = shape(Types::ARRAY, Types::STRING, &[]);
-        assert_eq!(path_styled(".a.b", "id", "label", true, &arr), json!(["a", "b"]));
-        assert_eq!(path_styled(".a,b", "id", "label", false, &arr), json!(["a", "b"]));
+        assert_eq!(
+            path_styled(".a.b", "id", "label", true, &arr),
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            path_styled(".a,b", "id", "label", false, &arr),
+            json!(["a", "b"])
+        );
         assert_eq!(
             path_styled(";id=a;id=b", "id", "matrix", true, &arr),
             json!(["a", "b"])
@@ -437,8 +452,14 @@ mod tests {
     fn query_styles() {
         let pairs = query_pairs("id=1&id=2&csv=1,2&pipe=1|2&space=1%202&f[a]=3&a=4&b=x&q=hej+med");
         let arr = shape(Types::ARRAY, Types::INTEGER, &[]);
-        assert_eq!(query_value(&pairs, "id", "form", true, &arr), Some(json!([1, 2])));
-        assert_eq!(query_value(&pairs, "csv", "form", false, &arr), Some(json!([1, 2])));
+        assert_eq!(
+            query_value(&pairs, "id", "form", true, &arr),
+            Some(json!([1, 2]))
+        );
+        assert_eq!(
+            query_value(&pairs, "csv", "form", false, &arr),
+            Some(json!([1, 2]))
+        );
         assert_eq!(
             query_value(&pairs, "pipe", "pipeDelimited", false, &arr),
             Some(json!([1, 2]))
@@ -461,10 +482,16 @@ mod tests {
             Some(json!({"a": 4, "b": "x"}))
         );
         let s = shape(Types::STRING, Types::default(), &[]);
-        assert_eq!(query_value(&pairs, "q", "form", true, &s), Some(json!("hej med")));
+        assert_eq!(
+            query_value(&pairs, "q", "form", true, &s),
+            Some(json!("hej med"))
+        );
         assert_eq!(query_value(&pairs, "missing", "form", true, &s), None);
         let int = shape(Types::INTEGER, Types::default(), &[]);
-        assert_eq!(query_value(&pairs, "id", "form", true, &int), Some(json!([1, 2])));
+        assert_eq!(
+            query_value(&pairs, "id", "form", true, &int),
+            Some(json!([1, 2]))
+        );
     }
 
     #[test]

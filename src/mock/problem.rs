@@ -29,7 +29,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: u16, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: u16,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Problem {
             status,
             kind,
@@ -74,11 +79,7 @@ impl Problem {
         let Some(response) = op.and_then(|o| o.response_for(self.status)) else {
             return (plain, "application/problem+json".into());
         };
-        let Some(media) = response
-            .media
-            .iter()
-            .find(|m| m.kind == BodyKind::Json)
-        else {
+        let Some(media) = response.media.iter().find(|m| m.kind == BodyKind::Json) else {
             return (plain, "application/problem+json".into());
         };
         let Some(validator) = &media.validator else {
@@ -117,7 +118,10 @@ impl Problem {
         let Some(map) = body.as_object() else { return };
         let arrays: Vec<String> = map
             .iter()
-            .filter(|(_, v)| v.as_array().is_some_and(|a| a.first().is_some_and(Value::is_object)))
+            .filter(|(_, v)| {
+                v.as_array()
+                    .is_some_and(|a| a.first().is_some_and(Value::is_object))
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for key in arrays {
@@ -130,7 +134,11 @@ impl Problem {
                     if let Value::Object(m) = &mut item {
                         set_first(m, &["felt", "field", "pointer", "path", "sti"], &v.pointer);
                         set_first(m, &["kode", "code", "constraint", "keyword"], &v.constraint);
-                        set_first(m, &["besked", "message", "detail", "beskrivelse"], &v.message);
+                        set_first(
+                            m,
+                            &["besked", "message", "detail", "beskrivelse"],
+                            &v.message,
+                        );
                     }
                     item
                 })
@@ -146,13 +154,18 @@ impl Problem {
 }
 
 fn set_first(map: &mut Map<String, Value>, names: &[&str], value: &str) {
-    if let Some(name) = names.iter().find(|n| map.get(**n).is_some_and(Value::is_string)) {
+    if let Some(name) = names
+        .iter()
+        .find(|n| map.get(**n).is_some_and(Value::is_string))
+    {
         map.insert((*name).to_string(), Value::String(value.to_string()));
     }
 }
 
 fn try_set(body: &mut Value, name: &str, value: Value, validator: &jsonschema::Validator) {
-    let Some(map) = body.as_object_mut() else { return };
+    let Some(map) = body.as_object_mut() else {
+        return;
+    };
     let old = map.insert(name.to_string(), value);
     if !validator.is_valid(body) {
         let map = body.as_object_mut().expect("still an object");

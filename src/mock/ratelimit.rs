@@ -21,7 +21,9 @@ impl RateSpec {
     /// Parses `10/s`, `600/min`, `1000/h` (and `10/1s`-free plain forms `10/second`, `10/minute`).
     pub fn parse(text: &str, burst: Option<u32>) -> Result<RateSpec, String> {
         let bad = || {
-            format!("rate `{text}` is not COUNT/UNIT with a UNIT of s, min or h (e.g. 10/s, 600/min)")
+            format!(
+                "rate `{text}` is not COUNT/UNIT with a UNIT of s, min or h (e.g. 10/s, 600/min)"
+            )
         };
         let (count, unit) = text.split_once('/').ok_or_else(bad)?;
         let count: u32 = count.trim().parse().map_err(|_| bad())?;
@@ -110,7 +112,9 @@ impl Limiter {
         }
         let new_tat = tat + t;
         map.insert(client.to_string(), new_tat);
-        let remaining = ((tolerance - (new_tat - now - t)) / t + 1e-9).floor().max(0.0) as u32;
+        let remaining = ((tolerance - (new_tat - now - t)) / t + 1e-9)
+            .floor()
+            .max(0.0) as u32;
         Decision {
             allowed: true,
             remaining: remaining.min(self.spec.burst.saturating_sub(1)),

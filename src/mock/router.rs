@@ -13,7 +13,10 @@ use std::collections::HashMap;
 enum Segment {
     Literal(String),
     /// `{name}` alone, or with fixed text around it (`{id}.pdf`, `v{version}`).
-    Param { prefix: String, suffix: String },
+    Param {
+        prefix: String,
+        suffix: String,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -31,9 +34,14 @@ struct Node {
 pub enum Match {
     /// The operation and the raw (still percent-encoded) path parameter values, in template
     /// order.
-    Found { op: usize, values: Vec<String> },
+    Found {
+        op: usize,
+        values: Vec<String>,
+    },
     /// The path exists, the method does not: the methods that do, for `Allow`.
-    MethodNotAllowed { allow: Vec<String> },
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
     NotFound,
 }
 
@@ -138,11 +146,7 @@ impl Router {
 }
 
 /// Depth-first search preferring literals; `values` collects parameter values on the way.
-fn find<'n>(
-    node: &'n Node,
-    segments: &[&str],
-    values: &mut Vec<String>,
-) -> Option<&'n Node> {
+fn find<'n>(node: &'n Node, segments: &[&str], values: &mut Vec<String>) -> Option<&'n Node> {
     let Some((first, rest)) = segments.split_first() else {
         return (!node.methods.is_empty()).then_some(node);
     };

@@ -170,7 +170,9 @@ fn example_records(app: &MockApp) -> Vec<(String, String, Value)> {
             continue;
         };
         let Some(list) = &media.list else { continue };
-        let Some(default) = &media.default else { continue };
+        let Some(default) = &media.default else {
+            continue;
+        };
         let items = match &list.property {
             None => default.as_array(),
             Some(p) => default.get(p).and_then(Value::as_array),
@@ -186,7 +188,10 @@ fn example_records(app: &MockApp) -> Vec<(String, String, Value)> {
 
 /// Records from a `--data` file: `{collection path: [record, ...]}`, each record carrying the
 /// collection's id field.
-fn data_records(app: &MockApp, path: &std::path::Path) -> Result<Vec<(String, String, Value)>, String> {
+fn data_records(
+    app: &MockApp,
+    path: &std::path::Path,
+) -> Result<Vec<(String, String, Value)>, String> {
     let file = crate::spec::load::read_document(path).map_err(|e| e.to_string())?;
     let at = |ptr: &str| {
         file.position(ptr, crate::spec::source::Anchor::Key)
@@ -234,7 +239,11 @@ fn data_records(app: &MockApp, path: &std::path::Path) -> Result<Vec<(String, St
                     at(&format!("{ptr}/{i}"))
                 ));
             };
-            out.push((collection.trim_end_matches('/').to_string(), id, item.clone()));
+            out.push((
+                collection.trim_end_matches('/').to_string(),
+                id,
+                item.clone(),
+            ));
         }
     }
     Ok(out)

@@ -27,7 +27,10 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
     /// `POST C`: adds a record to the collection at the request path.
-    Create { id_param: String, id_field: Option<String> },
+    Create {
+        id_param: String,
+        id_field: Option<String>,
+    },
     /// `GET C`: lists the collection at the request path.
     List { id_field: Option<String> },
     /// An operation on `C/{p}`; `segments` is the number of path segments of the collection.
@@ -216,7 +219,10 @@ pub fn id_text(value: &Value) -> Option<String> {
 }
 
 /// Picks the body property that carries an item's id (see the module doc).
-pub fn id_field<'a>(param: &str, properties: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
+pub fn id_field<'a>(
+    param: &str,
+    properties: impl Iterator<Item = &'a str> + Clone,
+) -> Option<String> {
     if let Some(p) = properties.clone().find(|p| *p == param) {
         return Some(p.to_string());
     }
@@ -279,7 +285,10 @@ mod tests {
         assert!(s.remove("/v1/sager", "a"));
         assert!(!s.remove("/v1/sager", "a"));
         assert_eq!(
-            s.list("/v1/sager").iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            s.list("/v1/sager")
+                .iter()
+                .map(|(id, _)| *id)
+                .collect::<Vec<_>>(),
             vec!["b"]
         );
         assert!(s.find_by_id("b").is_some());
@@ -299,8 +308,14 @@ mod tests {
     #[test]
     fn id_fields_and_paths() {
         let props = ["sagId", "navn"];
-        assert_eq!(id_field("sagId", props.iter().copied()), Some("sagId".into()));
-        assert_eq!(id_field("id", ["id", "x"].iter().copied()), Some("id".into()));
+        assert_eq!(
+            id_field("sagId", props.iter().copied()),
+            Some("sagId".into())
+        );
+        assert_eq!(
+            id_field("id", ["id", "x"].iter().copied()),
+            Some("id".into())
+        );
         assert_eq!(
             id_field("dokumentid", ["dokumentId"].iter().copied()),
             Some("dokumentId".into())

@@ -126,22 +126,37 @@ impl Blobs {
         }
         let declared_size = declared.size.or(total);
         let limit = declared_size.map_or(self.max, |d| d.min(self.max));
-        let content_length = header(headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        let content_length =
+            header(headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(len) = content_length
             && start + len > limit
         {
             return Err(self.too_large(limit, declared_size));
         }
         let wants_pdf = essence(media) == "application/pdf" || declared.pdf;
-        std::fs::create_dir_all(&self.dir).map_err(|e| server_error(&format!("cannot create the upload folder: {e}")))?;
-        let path = existing
-            .as_ref()
-            .map(|b| b.path.clone())
-            .unwrap_or_else(|| self.dir.join(format!("{:016x}.bin", rand::random::<u64>())));
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| server_error(&format!("cannot create the upload folder: {e}")))?;
+        // A whole new body goes to a new file, so that a refused upload leaves the stored
+        // document as it was; a continued upload appends to the stored file.
+        let fresh = start == 0;
+        let path = match (&existing, fresh) {
+            (Some(b), false) => b.path.clone(),
+            _ => self.dir.join(format!("{:016x}.bin", rand::random::<u64>())),
+        };
+        let discard = |file_len_to: u64| {
+            let path = path.clone();
+            async move {
+                if fresh {
+                    let _ = tokio::fs::remove_file(&path).await;
+                } else if let Ok(f) = tokio::fs::OpenOptions::new().write(true).open(&path).await {
+                    let _ = f.set_len(file_len_to).await;
+                }
+            }
+        };
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
             .write(true)
-            .truncate(start == 0)
+            .truncate(fresh)
             .open(&path)
             .await
             .map_err(|e| server_error(&format!("cannot store the upload: {e}")))?;
@@ -168,10 +183,14 @@ impl Blobs {
                         ));
                     }
                     Ok(None) => return Ok(()),
-                    Ok(Some(Err(e))) => return Err(bad(&format!("the body could not be read: {e}"))),
+                    Ok(Some(Err(e))) => {
+                        return Err(bad(&format!("the body could not be read: {e}")));
+                    }
                     Ok(Some(Ok(frame))) => frame,
                 };
-                let Ok(data) = frame.into_data() else { continue };
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
                 if start + written + data.len() as u64 > limit {
                     return Err(self.too_large(limit, declared_size));
                 }
@@ -190,22 +209,20 @@ impl Blobs {
             }
         }
         .await;
+        drop(file);
         if let Err(p) = result {
             // What this request sent is not kept: the stored document is as before.
-            let _ = file.set_len(start).await;
+            discard(start).await;
             return Err(p);
         }
         if wants_pdf && start == 0 && written > 0 && head.as_slice() != b"%PDF-" {
-            let _ = file.set_len(0).await;
+            discard(start).await;
             return Err(not_pdf());
         }
-        file.flush()
-            .await
-            .map_err(|e| server_error(&format!("cannot store the upload: {e}")))?;
         if let Some(expected) = request_digest(headers) {
             let got = this_request.finalize();
             if got[..] != expected[..] {
-                let _ = file.set_len(start).await;
+                discard(start).await;
                 let tus = headers.contains_key("upload-checksum");
                 return Err(Problem::new(
                     if tus { 460 } else { 400 },
@@ -222,8 +239,7 @@ impl Blobs {
             && let Some(expected) = &declared.sha256
             && !expected.eq_ignore_ascii_case(&digest_hex)
         {
-            let _ = file.set_len(0).await;
-            self.lock().remove(key);
+            discard(start).await;
             return Err(Problem::new(
                 400,
                 "checksum-mismatch",
@@ -232,10 +248,14 @@ impl Blobs {
             ));
         }
         let blob = Blob {
-            path,
+            path: path.clone(),
             size,
             hasher,
-            media: if declared.pdf { "application/pdf".into() } else { essence(media) },
+            media: if declared.pdf {
+                "application/pdf".into()
+            } else {
+                essence(media)
+            },
             etag: format!("\"{}\"", &digest_hex[..32]),
             complete,
             declared: declared_size,
@@ -247,7 +267,11 @@ impl Blobs {
         if blob.complete {
             headers_out.push(("ETag".into(), blob.etag.clone()));
         }
-        self.lock().insert(key.to_string(), blob);
+        if let Some(old) = self.lock().insert(key.to_string(), blob)
+            && old.path != path
+        {
+            let _ = std::fs::remove_file(&old.path);
+        }
         Ok(Outcome {
             size,
             headers: headers_out,
@@ -262,19 +286,28 @@ impl Blobs {
     fn too_large(&self, limit: u64, declared: Option<u64>) -> Problem {
         let mut p = http::too_large(limit);
         if declared.is_some_and(|d| d < self.max) {
-            p.detail = format!("the upload is larger than the {limit} bytes declared for the document");
+            p.detail =
+                format!("the upload is larger than the {limit} bytes declared for the document");
         }
         p
     }
 
     /// The stored bytes of `key` (whole or a `Range`), or `None` when nothing was uploaded.
-    pub(super) async fn download(&self, ctx: &impl DownloadCtx, key: &str) -> Option<Response<Body>> {
+    pub(super) async fn download(
+        &self,
+        ctx: &impl DownloadCtx,
+        key: &str,
+    ) -> Option<Response<Body>> {
         let blob = self.lock().get(key).cloned()?;
         let headers = ctx.request_headers();
         if let Some(inm) = header(headers, "if-none-match")
             && inm.split(',').any(|t| t.trim() == blob.etag)
         {
-            return Some(http::response(304, &[("ETag".into(), blob.etag.clone())], Body::empty()));
+            return Some(http::response(
+                304,
+                &[("ETag".into(), blob.etag.clone())],
+                Body::empty(),
+            ));
         }
         let mut out = vec![
             ("ETag".to_string(), blob.etag.clone()),
@@ -299,7 +332,10 @@ impl Blobs {
                 return Some(ctx.problem_with(p, out));
             }
             Some(RangeResult::Satisfiable(a, b)) => {
-                out.push(("Content-Range".into(), format!("bytes {a}-{b}/{}", blob.size)));
+                out.push((
+                    "Content-Range".into(),
+                    format!("bytes {a}-{b}/{}", blob.size),
+                ));
                 (206, a, b - a + 1)
             }
         };
@@ -309,10 +345,18 @@ impl Blobs {
         }
         let mut file = match tokio::fs::File::open(&blob.path).await {
             Ok(f) => f,
-            Err(e) => return Some(ctx.problem_with(server_error(&format!("the stored document cannot be read: {e}")), Vec::new())),
+            Err(e) => {
+                return Some(ctx.problem_with(
+                    server_error(&format!("the stored document cannot be read: {e}")),
+                    Vec::new(),
+                ));
+            }
         };
         if file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
-            return Some(ctx.problem_with(server_error("the stored document cannot be read"), Vec::new()));
+            return Some(ctx.problem_with(
+                server_error("the stored document cannot be read"),
+                Vec::new(),
+            ));
         }
         Some(http::response(status, &out, Body::file(file, len)))
     }
@@ -373,14 +417,18 @@ pub fn parse_range(header: &str, size: u64) -> RangeResult {
     let range = match (a.is_empty(), b.is_empty()) {
         (true, true) => return RangeResult::Ignored,
         (true, false) => {
-            let Ok(n) = b.parse::<u64>() else { return RangeResult::Ignored };
+            let Ok(n) = b.parse::<u64>() else {
+                return RangeResult::Ignored;
+            };
             if n == 0 || size == 0 {
                 return RangeResult::Unsatisfiable;
             }
             (size.saturating_sub(n), size - 1)
         }
         (false, _) => {
-            let Ok(start) = a.parse::<u64>() else { return RangeResult::Ignored };
+            let Ok(start) = a.parse::<u64>() else {
+                return RangeResult::Ignored;
+            };
             let end = if b.is_empty() {
                 size.saturating_sub(1)
             } else {
@@ -466,7 +514,12 @@ fn not_pdf() -> Problem {
 }
 
 fn server_error(message: &str) -> Problem {
-    Problem::new(500, "storage-error", "Internal Server Error", message.to_string())
+    Problem::new(
+        500,
+        "storage-error",
+        "Internal Server Error",
+        message.to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -475,10 +528,22 @@ mod tests {
 
     #[test]
     fn byte_ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), RangeResult::Satisfiable(0, 9));
-        assert_eq!(parse_range("bytes=90-", 100), RangeResult::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=-10", 100), RangeResult::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=50-500", 100), RangeResult::Satisfiable(50, 99));
+        assert_eq!(
+            parse_range("bytes=0-9", 100),
+            RangeResult::Satisfiable(0, 9)
+        );
+        assert_eq!(
+            parse_range("bytes=90-", 100),
+            RangeResult::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=-10", 100),
+            RangeResult::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=50-500", 100),
+            RangeResult::Satisfiable(50, 99)
+        );
         assert_eq!(parse_range("bytes=100-", 100), RangeResult::Unsatisfiable);
         assert_eq!(parse_range("bytes=-0", 100), RangeResult::Unsatisfiable);
         assert_eq!(parse_range("bytes=5-1", 100), RangeResult::Ignored);
@@ -495,7 +560,10 @@ mod tests {
         let mut h = HeaderMap::new();
         let digest = Sha256::digest(b"abc");
         let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
-        h.insert("content-digest", format!("sha-256=:{b64}:").parse().unwrap());
+        h.insert(
+            "content-digest",
+            format!("sha-256=:{b64}:").parse().unwrap(),
+        );
         assert_eq!(request_digest(&h), Some(digest.to_vec()));
         let mut h = HeaderMap::new();
         h.insert("upload-checksum", format!("sha256 {b64}").parse().unwrap());
@@ -504,7 +572,12 @@ mod tests {
 
     #[test]
     fn declared_metadata() {
-        let d = Declared::from_record(&serde_json::json!({"stoerrelse": 10, "sha256": "ab", "mimeType": "application/pdf"}));
-        assert_eq!((d.size, d.sha256.as_deref(), d.pdf), (Some(10), Some("ab"), true));
+        let d = Declared::from_record(
+            &serde_json::json!({"stoerrelse": 10, "sha256": "ab", "mimeType": "application/pdf"}),
+        );
+        assert_eq!(
+            (d.size, d.sha256.as_deref(), d.pdf),
+            (Some(10), Some("ab"), true)
+        );
     }
 }
