@@ -7,6 +7,7 @@ pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod exit;
+pub mod generate;
 pub mod lint;
 pub mod spec;
 

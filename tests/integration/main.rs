@@ -6,9 +6,11 @@
 //! - `model`: the operation model built from a fixture.
 //! - `cli`: the binary end to end (exit codes, snapshots of stdout and stderr).
 //! - `corpus`: the real-world corpus beside the checkout, when present.
+//! - `generate`: generated values validated against the schemas they were generated from.
 
 mod cli;
 mod corpus;
+mod generate;
 mod lint_rules;
 mod load;
 mod model;
