@@ -160,7 +160,7 @@ impl Direction {
     pub const ALL: [Direction; 3] = [Direction::Neutral, Direction::Request, Direction::Response];
 
     /// The flag that exempts a property from `required` in this direction.
-    fn exempt_flag(self) -> Option<&'static str> {
+    pub(crate) fn exempt_flag(self) -> Option<&'static str> {
         match self {
             Direction::Neutral => None,
             Direction::Request => Some("readOnly"),
@@ -212,7 +212,7 @@ pub fn normalized_files(
 
 /// Required properties of the schema at `loc` whose own schema carries `flag: true`, looking
 /// through `$ref` and `allOf` both for where the property is declared and for the flag.
-fn exempt_required(spec: &Spec, loc: &Loc, flag: &str) -> Vec<String> {
+pub(crate) fn exempt_required(spec: &Spec, loc: &Loc, flag: &str) -> Vec<String> {
     let Some(schema) = spec.get(loc) else {
         return Vec::new();
     };
@@ -265,7 +265,7 @@ fn declarations(spec: &Spec, loc: &Loc, name: &str, depth: usize) -> Vec<Loc> {
 }
 
 /// Whether the schema at `loc` (or a `$ref`/`allOf` part of it) sets `flag: true`.
-fn carries(spec: &Spec, loc: &Loc, flag: &str, depth: usize) -> bool {
+pub(crate) fn carries(spec: &Spec, loc: &Loc, flag: &str, depth: usize) -> bool {
     let own = |l: &Loc| spec.get(l).and_then(|v| v.get(flag)) == Some(&Value::Bool(true));
     if own(loc) {
         return true;

@@ -6,11 +6,13 @@
 //! - `model`: the operation model built from a fixture.
 //! - `cli`: the binary end to end (exit codes, snapshots of stdout and stderr).
 //! - `corpus`: the real-world corpus beside the checkout, when present.
+//! - `generate`: generated values validated against the schemas they were generated from.
 //! - `mock`: the mock served on loopback and driven over HTTP.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod cli;
 mod corpus;
+mod generate;
 mod lint_rules;
 mod load;
 mod mock;
