@@ -119,6 +119,27 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
         return problem(mock, Some(op), p.at(&path), extra);
     }
 
+    // Every stateful item the path passes through must exist (`/sager/{id}/krav` needs sag
+    // `id`), before the body is read.
+    if violations.is_empty() && prefer_code(&parts.headers).is_none() {
+        for n in &op.requires {
+            let collection = state::collection_of(&path, *n);
+            let Some(id) = state::item_id_of(&path, *n) else {
+                continue;
+            };
+            if !mock.store().contains(&collection, &id) {
+                let p = Problem::new(
+                    404,
+                    "not-found",
+                    "Not Found",
+                    format!("{collection}/{id} does not exist (not created, or deleted)"),
+                )
+                .at(&path);
+                return problem(mock, Some(op), p, extra);
+            }
+        }
+    }
+
     // Body.
     let mut body_value: Option<Value> = None;
     let mut upload_outcome: Option<upload::Outcome> = None;
@@ -235,6 +256,18 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
         }
     }
     response
+}
+
+/// A `Prefer: code=` asks for a response regardless of state.
+fn prefer_code(headers: &HeaderMap) -> Option<u16> {
+    Prefer::parse(
+        headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+    .ok()
+    .and_then(|p| p.code)
 }
 
 fn invalid(
@@ -660,17 +693,6 @@ impl Ctx<'_> {
         let Some(role) = self.op.role.clone() else {
             return self.from_spec(None, request);
         };
-        // Every stateful ancestor item must exist (`/sager/{id}/krav` needs sag `id`).
-        for n in &self.op.requires {
-            let collection = state::collection_of(self.path, *n);
-            let Some(id) = state::item_id_of(self.path, *n) else {
-                continue;
-            };
-            let exists = self.mock.store().contains(&collection, &id);
-            if !exists {
-                return self.not_found();
-            }
-        }
         match role {
             Role::Create { id_field, .. } => self.create(request, id_field.as_deref()),
             Role::List { .. } => self.list(),
