@@ -18,7 +18,11 @@ pub struct Gate {
 
 impl Gate {
     pub fn is_token_endpoint(&self, path: &str) -> bool {
-        path == self.token_path && false
+        !self.token_path.is_empty() && path == self.token_path && self.issuer_ready()
+    }
+
+    fn issuer_ready(&self) -> bool {
+        false
     }
 
     pub async fn token(

@@ -242,7 +242,7 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
         head,
     };
     let mut response = if prefer.code.is_some() || prefer.example.is_some() {
-        ctx.from_spec(None, body_value.as_ref())
+        ctx.answer_from_spec(None, body_value.as_ref())
     } else {
         ctx.stateful(body_value.as_ref(), upload_outcome.as_ref(), &values)
             .await
@@ -455,6 +455,9 @@ struct Ctx<'a> {
     head: bool,
 }
 
+/// A response that ends the request early (boxed: responses are large).
+type Early = Box<Response<Body>>;
+
 /// A response about to be written: status, body value or bytes, headers.
 struct Answer {
     status: u16,
@@ -487,6 +490,10 @@ impl Ctx<'_> {
         problem(self.mock, Some(self.op), p.at(self.path), Vec::new())
     }
 
+    fn early(&self, p: Problem) -> Early {
+        Box::new(self.problem(p))
+    }
+
     fn not_found(&self) -> Response<Body> {
         self.problem(Problem::new(
             404,
@@ -498,10 +505,10 @@ impl Ctx<'_> {
 
     /// The documented response for the request: `Prefer: code`, else `fallback`, else the
     /// lowest documented success.
-    fn entry(&self, fallback: Option<u16>) -> Result<&ResponseEntry, Response<Body>> {
+    fn entry(&self, fallback: Option<u16>) -> Result<&ResponseEntry, Early> {
         if let Some(code) = self.prefer.code {
             return self.op.response_for(code).ok_or_else(|| {
-                self.problem(Problem::new(
+                self.early(Problem::new(
                     400,
                     "invalid-prefer",
                     "Bad Request",
@@ -515,7 +522,7 @@ impl Ctx<'_> {
             return Ok(e);
         }
         self.op.success().ok_or_else(|| {
-            self.problem(Problem::new(
+            self.early(Problem::new(
                 500,
                 "no-response",
                 "Internal Server Error",
@@ -528,14 +535,14 @@ impl Ctx<'_> {
     fn media<'e>(
         &self,
         entry: &'e ResponseEntry,
-    ) -> Result<Option<&'e ResponseMedia>, Response<Body>> {
+    ) -> Result<Option<&'e ResponseMedia>, Early> {
         if entry.media.is_empty() {
             return Ok(None);
         }
         let names: Vec<&str> = entry.media.iter().map(|m| m.name.as_str()).collect();
         match negotiate::response_media(&names, self.accept) {
             Some(i) => Ok(Some(&entry.media[i])),
-            None => Err(self.problem(Problem::new(
+            None => Err(self.early(Problem::new(
                 406,
                 "not-acceptable",
                 "Not Acceptable",
@@ -550,7 +557,7 @@ impl Ctx<'_> {
 
     /// The body for a media type: a named example (`Prefer: example`), a fresh value
     /// (`Prefer: dynamic`), or the default.
-    fn body(&self, media: &ResponseMedia) -> Result<Payload, Response<Body>> {
+    fn body(&self, media: &ResponseMedia) -> Result<Payload, Early> {
         if media.kind == BodyKind::Binary {
             return Ok(Payload::Raw(
                 placeholder_bytes(&media.name),
@@ -570,7 +577,7 @@ impl Ctx<'_> {
                         .iter()
                         .filter_map(|(n, _)| n.as_deref())
                         .collect();
-                    Err(self.problem(Problem::new(
+                    Err(self.early(Problem::new(
                         400,
                         "invalid-prefer",
                         "Bad Request",
@@ -601,7 +608,7 @@ impl Ctx<'_> {
         }
         match (&media.default_bytes, &media.default) {
             (Some(bytes), _) => Ok(Payload::Raw(bytes.clone(), media.name.clone())),
-            _ => Err(self.problem(Problem::new(
+            _ => Err(self.early(Problem::new(
                 500,
                 "cannot-generate",
                 "Internal Server Error",
@@ -630,18 +637,18 @@ impl Ctx<'_> {
     }
 
     /// Answers from the spec alone: the entry for the status, its example or generated body.
-    fn from_spec(&self, fallback: Option<u16>, _request: Option<&Value>) -> Response<Body> {
+    fn answer_from_spec(&self, fallback: Option<u16>, _request: Option<&Value>) -> Response<Body> {
         let entry = match self.entry(fallback) {
             Ok(e) => e,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let media = match self.media(entry) {
             Ok(m) => m,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let body = match media.map(|m| self.body(m)).transpose() {
             Ok(b) => b.unwrap_or(Payload::None),
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let mut headers = self.documented_headers(entry, None);
         if let Payload::Json(Value::Array(items), _) = &body {
@@ -677,7 +684,7 @@ impl Ctx<'_> {
             let key = upload::key(self.op, values);
             return match self.mock.blobs.offset(&key) {
                 Some((offset, length)) => {
-                    let mut r = self.from_spec(None, request);
+                    let mut r = self.answer_from_spec(None, request);
                     let h = r.headers_mut();
                     if let Ok(v) = offset.to_string().parse() {
                         h.insert("upload-offset", v);
@@ -691,7 +698,7 @@ impl Ctx<'_> {
             };
         }
         let Some(role) = self.op.role.clone() else {
-            return self.from_spec(None, request);
+            return self.answer_from_spec(None, request);
         };
         match role {
             Role::Create { id_field, .. } => self.create(request, id_field.as_deref()),
@@ -707,11 +714,11 @@ impl Ctx<'_> {
     fn create(&self, request: Option<&Value>, id_field: Option<&str>) -> Response<Body> {
         let entry = match self.entry(None) {
             Ok(e) => e,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let media = match self.media(entry) {
             Ok(m) => m,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let mut store = self.mock.store();
         let seq = store.next_seq();
@@ -765,14 +772,14 @@ impl Ctx<'_> {
     fn list(&self) -> Response<Body> {
         let entry = match self.entry(None) {
             Ok(e) => e,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let media = match self.media(entry) {
             Ok(m) => m,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let Some(media) = media.filter(|m| m.list.is_some()) else {
-            return self.from_spec(None, None);
+            return self.answer_from_spec(None, None);
         };
         let list = media.list.as_ref().expect("filtered above");
         let pairs = params::query_pairs(self.query);
@@ -817,7 +824,7 @@ impl Ctx<'_> {
                 filters.iter().all(|(k, v)| {
                     r.value.get(*k).is_some_and(|x| match x {
                         Value::String(s) => s == v,
-                        other => other.to_string() == *v,
+                        other => v.parse::<Value>().is_ok_and(|p| p == *other),
                     })
                 })
             })
@@ -865,7 +872,7 @@ impl Ctx<'_> {
         if !valid {
             // The stored items do not fit the list schema (a maxItems, say): answer from the
             // spec rather than break the contract.
-            return self.from_spec(None, None);
+            return self.answer_from_spec(None, None);
         }
         self.write(Answer {
             status: entry.code(200),
@@ -946,15 +953,15 @@ impl Ctx<'_> {
             return http::response(304, &[("ETag".into(), etag)], Body::empty());
         }
         if action == ItemAction::Other {
-            return self.from_spec(None, request);
+            return self.answer_from_spec(None, request);
         }
         let entry = match self.entry(None) {
             Ok(e) => e,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let media = match self.media(entry) {
             Ok(m) => m,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let mut headers = self.documented_headers(entry, None);
         if let Some(etag) = new_etag
@@ -970,12 +977,12 @@ impl Ctx<'_> {
                 ),
                 None => match self.body(m) {
                     Ok(b) => b,
-                    Err(r) => return r,
+                    Err(r) => return *r,
                 },
             },
             Some(m) => match self.body(m) {
                 Ok(b) => b,
-                Err(r) => return r,
+                Err(r) => return *r,
             },
             None => Payload::None,
         };
@@ -989,7 +996,7 @@ impl Ctx<'_> {
     fn after_upload(&self, outcome: &upload::Outcome) -> Response<Body> {
         let entry = match self.entry(None) {
             Ok(e) => e,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let mut headers = self.documented_headers(entry, None);
         for (name, value) in &outcome.headers {
@@ -997,12 +1004,12 @@ impl Ctx<'_> {
         }
         let media = match self.media(entry) {
             Ok(m) => m,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let body = match media {
             Some(m) => match self.body(m) {
                 Ok(b) => b,
-                Err(r) => return r,
+                Err(r) => return *r,
             },
             None => Payload::None,
         };
