@@ -74,6 +74,25 @@ pub struct MockArgs {
     /// Where uploads are stored (default: a folder under the system's temp folder).
     #[arg(long, value_name = "DIR")]
     pub upload_dir: Option<PathBuf>,
+    /// Serve HTTPS with this certificate (PEM chain, PEM with key, or .p12/.pfx).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key for --tls-cert, when it is a PEM file without one.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Environment variable holding the password of a .p12 --tls-cert.
+    #[arg(long, value_name = "VAR", requires = "tls_cert")]
+    pub tls_password_env: Option<String>,
+    /// Require client certificates issued by a CA in this PEM file (mutual TLS).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
+    /// Check client certificates against the OCES3 organisation conventions
+    /// (organizationIdentifier NTRDK-<CVR>, serialNumber UI:DK-O:G:<uuid>; OCES2 refused).
+    #[arg(long, requires = "client_ca")]
+    pub require_oces: bool,
+    /// With --require-oces: the CVR the client certificate must carry.
+    #[arg(long, value_name = "CVR", requires = "require_oces")]
+    pub oces_cvr: Option<String>,
     /// Print the routes served.
     #[arg(long)]
     pub routes: bool,

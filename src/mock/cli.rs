@@ -41,11 +41,49 @@ pub fn options(args: &MockArgs) -> Result<MockOptions, String> {
     if let Some(dir) = &args.upload_dir {
         options.upload_dir = dir.clone();
     }
+    if args.require_oces {
+        if let Some(cvr) = &args.oces_cvr
+            && !crate::spec::validate::is_cvr(cvr)
+        {
+            return Err(format!(
+                "--oces-cvr {cvr} is not a CVR number (8 digits, not starting with 0)"
+            ));
+        }
+        options.oces = Some(crate::tls::oces::OcesPolicy {
+            expected_cvr: args.oces_cvr.clone(),
+            allow_employee: false,
+        });
+    }
     Ok(options)
+}
+
+/// The TLS configuration the arguments ask for, if any. Bad files are errors naming the file.
+pub fn tls(args: &MockArgs) -> Result<Option<Arc<rustls::ServerConfig>>, String> {
+    let Some(cert) = &args.tls_cert else {
+        return Ok(None);
+    };
+    let password = match &args.tls_password_env {
+        Some(var) => Some(crate::tls::identity::Password::new(
+            std::env::var(var).map_err(|_| {
+                format!("--tls-password-env {var}: the environment variable is not set")
+            })?,
+        )),
+        None => None,
+    };
+    crate::tls::server::server_config(&crate::tls::server::ServerTlsOptions {
+        cert: cert.clone(),
+        key: args.tls_key.clone(),
+        password,
+        client_ca: args.client_ca.clone(),
+    })
+    .map(Some)
+    .map_err(|e| e.to_string())
 }
 
 fn run(args: &MockArgs) -> Result<(), String> {
     let options = options(args)?;
+    let tls = tls(args)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
         .or_else(|_| format!("[{}]:{}", args.host, args.port).parse())
@@ -56,12 +94,12 @@ fn run(args: &MockArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let running = start(mock.clone(), addr, None)
+        let running = start(mock.clone(), addr, tls)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         print!(
             "{}",
-            banner(&mock, &format!("http://{}", running.addr), args.routes)
+            banner(&mock, &format!("{scheme}://{}", running.addr), args.routes)
         );
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;

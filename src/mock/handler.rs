@@ -82,6 +82,21 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
     };
     let op = &mock.app.ops[op_index];
     let head = method == "HEAD";
+    if let Some(policy) = &mock.options.oces
+        && let Err(rejection) = crate::tls::oces::check_peer(
+            (!conn.client_certs.is_empty()).then_some(conn.client_certs.as_slice()),
+            policy,
+        )
+    {
+        let p = Problem::new(
+            403,
+            rejection.code(),
+            "Forbidden",
+            format!("the client certificate is not an accepted OCES3 organisation certificate: {rejection}"),
+        )
+        .at(&path);
+        return problem(mock, Some(op), p, Vec::new());
+    }
 
     // Gatekeeping: who is calling, whether they are within their rate, whether they may.
     let client = mock.gate.identify(&parts.headers, conn);
@@ -532,10 +547,7 @@ impl Ctx<'_> {
     }
 
     /// The media type `Accept` picks among the entry's, or 406.
-    fn media<'e>(
-        &self,
-        entry: &'e ResponseEntry,
-    ) -> Result<Option<&'e ResponseMedia>, Early> {
+    fn media<'e>(&self, entry: &'e ResponseEntry) -> Result<Option<&'e ResponseMedia>, Early> {
         if entry.media.is_empty() {
             return Ok(None);
         }

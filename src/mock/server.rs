@@ -42,6 +42,8 @@ pub struct MockOptions {
     pub max_connections: usize,
     pub data: Option<PathBuf>,
     pub token_path: String,
+    /// Check client certificates against the OCES3 conventions (403 when they break them).
+    pub oces: Option<crate::tls::oces::OcesPolicy>,
 }
 
 impl Default for MockOptions {
@@ -60,6 +62,7 @@ impl Default for MockOptions {
             max_connections: 1024,
             data: None,
             token_path: "/oauth2/token".into(),
+            oces: None,
         }
     }
 }

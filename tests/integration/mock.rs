@@ -745,3 +745,86 @@ fn every_bundled_service_is_served() {
     // Every spec loaded has its services' operations (or a notice saying why not).
     assert!(s.mock.app.ops.len() > 100);
 }
+
+mod mtls {
+    use super::*;
+    use kontrakt::tls::client::client_config;
+    use kontrakt::tls::oces::OcesPolicy;
+    use kontrakt::tls::server::server_config_for;
+    use kontrakt::tls::testca::{TestPki, TestPkiOptions};
+
+    fn served(pki: &TestPki, oces: bool) -> Served {
+        let tls = server_config_for(pki.server(), Some(&pki.roots())).unwrap();
+        serve_tls(
+            &sager(),
+            MockOptions {
+                oces: oces.then(OcesPolicy::default),
+                ..options()
+            },
+            Some(tls),
+        )
+    }
+
+    fn https(pki: &TestPki, identity: Option<&kontrakt::tls::identity::Identity>) -> Client {
+        let config = client_config(&pki.roots(), identity).unwrap();
+        client_with(Some((*config).clone()))
+    }
+
+    #[test]
+    fn a_valid_organisation_certificate_is_accepted() {
+        let pki = TestPki::generate(&TestPkiOptions::fast()).unwrap();
+        let s = served(&pki, true);
+        let r = https(&pki, Some(pki.organisation()))
+            .get(format!("{}{BASE}/status", s.url))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    #[test]
+    fn no_certificate_another_ca_or_an_expired_one_is_refused_at_the_handshake() {
+        let pki = TestPki::generate(&TestPkiOptions::fast()).unwrap();
+        let s = served(&pki, false);
+        let url = format!("{}{BASE}/status", s.url);
+        assert!(
+            https(&pki, None).get(&url).send().is_err(),
+            "no certificate"
+        );
+        let other = TestPki::generate(&TestPkiOptions::fast()).unwrap();
+        assert!(
+            https(&pki, Some(other.organisation()))
+                .get(&url)
+                .send()
+                .is_err(),
+            "another CA"
+        );
+        let expired = pki.issue_expired("12345674").unwrap();
+        assert!(
+            https(&pki, Some(&expired)).get(&url).send().is_err(),
+            "expired"
+        );
+        // The mock is still up for a good client.
+        assert_eq!(
+            https(&pki, Some(pki.organisation()))
+                .get(&url)
+                .send()
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+
+    #[test]
+    fn oces_conventions_are_checked_after_the_handshake() {
+        let pki = TestPki::generate(&TestPkiOptions::fast()).unwrap();
+        let s = served(&pki, true);
+        let url = format!("{}{BASE}/status", s.url);
+        let oces2 = pki.issue_oces2("12345674").unwrap();
+        let r = https(&pki, Some(&oces2)).get(&url).send().unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(json_of(r)["type"], "urn:kontrakt:problem:oces2-certificate");
+        let employee = pki.issue_employee("12345674").unwrap();
+        let r = https(&pki, Some(&employee)).get(&url).send().unwrap();
+        assert_eq!(r.status(), 403);
+    }
+}
