@@ -1,5 +1,6 @@
 //! kontrakt's integration tests, in one binary so they link once and share helpers.
 //!
+//! - `auth`: token endpoint, client assertions, bearer authorisation and the mock's `auth` config.
 //! - `lint_rules`: every rule against its `fires`/`clean` fixtures in `tests/fixtures/lint/`.
 //! - `load`: every way loading a document can fail, with kind, message, file, line and column.
 //! - `source_map`: positions reported in referenced files, character columns, encoded refs.
@@ -7,6 +8,7 @@
 //! - `cli`: the binary end to end (exit codes, snapshots of stdout and stderr).
 //! - `corpus`: the real-world corpus beside the checkout, when present.
 
+mod auth;
 mod cli;
 mod corpus;
 mod lint_rules;
