@@ -86,6 +86,9 @@ impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
         let (_, cert) =
             X509Certificate::from_der(der).map_err(|e| CertError::Malformed(e.to_string()))?;
+        // Trailing bytes after the certificate are not part of it: the thumbprint must equal
+        // the one of the same certificate arriving through the TLS handshake.
+        let der = cert.as_raw();
         let spki = cert.public_key();
         let key_bytes: &[u8] = &spki.subject_public_key.data;
         let (key_kind, key) = if spki.algorithm.algorithm == OID_PKCS1_RSAENCRYPTION {
@@ -224,5 +227,9 @@ mod tests {
         assert_eq!(parsed.thumbprint(), thumbprint_of(cert.der()));
         let from_der = Certificate::from_pem_or_der(cert.der()).unwrap();
         assert_eq!(from_der.thumbprint_b64(), parsed.thumbprint_b64());
+        let mut padded = cert.der().to_vec();
+        padded.extend_from_slice(&[0, 0, 0]);
+        let trailing = Certificate::from_der(&padded).unwrap();
+        assert_eq!(trailing.thumbprint(), parsed.thumbprint());
     }
 }

@@ -1012,6 +1012,12 @@ mod tests {
     }
 
     #[test]
+    fn the_issuer_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<TokenIssuer>();
+    }
+
+    #[test]
     fn echo_is_bounded_and_clean() {
         assert_eq!(echo("a\r\nb"), "ab");
         assert_eq!(echo(&"x".repeat(200)).chars().count(), ECHO_LIMIT + 1);

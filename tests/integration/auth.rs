@@ -1623,3 +1623,94 @@ impl Identity {
         )
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Robustness: arbitrary input gets an answer, never a panic
+// ---------------------------------------------------------------------------------------------
+
+mod arbitrary {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Bytes drawn mostly from the characters that matter to the parsers, so the cases get
+    /// past the first check often enough to exercise the later ones.
+    fn interesting() -> impl Strategy<Value = Vec<u8>> {
+        let alphabet = b"abcxyz019+/=%&:;. _-\"\\\xc3\xa5\xff\x00".to_vec();
+        vec(proptest::sample::select(alphabet), 0..120)
+    }
+
+    fn jwsish() -> impl Strategy<Value = String> {
+        (
+            vec(any::<u8>(), 0..80),
+            vec(any::<u8>(), 0..80),
+            vec(any::<u8>(), 0..80),
+        )
+            .prop_map(|(h, c, s)| {
+                format!(
+                    "{}.{}.{}",
+                    URL_SAFE_NO_PAD.encode(h),
+                    URL_SAFE_NO_PAD.encode(c),
+                    URL_SAFE_NO_PAD.encode(s)
+                )
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn token_endpoint_answers_any_request(
+            authorization in proptest::option::of(interesting()),
+            body in interesting(),
+            assertion in jwsish(),
+            header_json in vec(any::<u8>(), 0..40),
+        ) {
+            let issuer = issuer();
+            let result = issuer.token(&TokenRequest {
+                authorization: authorization.as_deref(),
+                ..request(&body)
+            });
+            prop_assert!(result.is_err());
+            // A structurally valid JWS with a random JSON-ish header and claims.
+            let e = issuer.token(&request(&assertion_body(&assertion))).unwrap_err();
+            prop_assert_eq!(e.status, 401);
+            let forged_header = URL_SAFE_NO_PAD.encode(&header_json);
+            let e = issuer
+                .token(&request(&assertion_body(&format!("{forged_header}.e30.AAAA"))))
+                .unwrap_err();
+            prop_assert_eq!(e.code, OAuthErrorCode::InvalidClient);
+        }
+
+        #[test]
+        fn authorisation_answers_any_credentials(
+            authorization in interesting(),
+            key in interesting(),
+            cookie in interesting(),
+            cert in proptest::option::of(vec(any::<u8>(), 0..64)),
+        ) {
+            let issuer = issuer();
+            let mut creds = RequestCredentials::new()
+                .header("Authorization", authorization)
+                .header("X-API-Key", key)
+                .header("Cookie", cookie);
+            if let Some(cert) = cert {
+                creds = creds.client_certificate(cert);
+            }
+            let requirements = reqs(&[
+                &[("oauth", &[LIKV])],
+                &[("basic", &[]), ("cookieKey", &[])],
+                &[("apiKey", &[]), ("bearer", &[])],
+            ]);
+            match authorize(&issuer, &schemes(), &requirements, &creds, NOW) {
+                Ok(access) => prop_assert!(access.grant.is_some()),
+                Err(refusal) => {
+                    prop_assert!(refusal.status == 401 || refusal.status == 403);
+                    prop_assert!(refusal.www_authenticate.is_ascii());
+                    prop_assert!(!refusal.www_authenticate.contains(['\r', '\n']));
+                }
+            }
+        }
+    }
+}
