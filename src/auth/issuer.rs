@@ -817,6 +817,14 @@ impl TokenIssuer {
     }
 }
 
+/// Unix seconds now, for callers that do not inject a clock (the methods here take `now` so
+/// tests can move time).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 fn client_grant(client: &ClientRegistration) -> Grant {
     Grant {
         client_id: Some(client.client_id.clone()),

@@ -7,6 +7,7 @@
 pub mod assertion;
 pub mod bearer;
 pub mod cert;
+pub mod client;
 pub mod config;
 pub mod issuer;
 pub mod scheme;
@@ -21,17 +22,14 @@ pub use bearer::{
     authorize, cookie_value,
 };
 pub use cert::{CertError, Certificate, KeyKind};
+pub use client::{
+    ClientAuth, ClientTokenRequest, FORM_CONTENT_TYPE, basic_authorization,
+    client_credentials_request,
+};
 pub use config::{AuthConfig, ConfigError, ConfigErrors};
 pub use issuer::{
     ClientRegistration, ClientSecret, Grant, IssuerConfig, IssuerError, OAuthError, OAuthErrorCode,
-    TokenIssuer, TokenProblem, TokenRequest, TokenResponse,
+    TokenIssuer, TokenProblem, TokenRequest, TokenResponse, unix_now,
 };
 pub use scheme::{ApiKeyIn, SchemeKind, SchemeProblem, SecuritySchemes};
 pub use secret::{Secret, constant_time_eq};
-
-/// Unix seconds now, for callers that do not inject a clock.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}

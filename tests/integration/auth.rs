@@ -8,10 +8,11 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use kontrakt::auth::{
-    AssertionAlg, AssertionParams, AuthConfig, Certificate, ClientRegistration, ClientSecret,
-    Failure, IssuerConfig, JWT_BEARER_ASSERTION_TYPE, OAuthError, OAuthErrorCode,
-    RequestCredentials, SchemeKind, SecuritySchemes, SigningKey, TokenIssuer, TokenProblem,
-    TokenRequest, TokenResponse, authorize, client_assertion,
+    AssertionAlg, AssertionParams, AuthConfig, Certificate, ClientAuth, ClientRegistration,
+    ClientSecret, FORM_CONTENT_TYPE, Failure, IssuerConfig, JWT_BEARER_ASSERTION_TYPE, OAuthError,
+    OAuthErrorCode, RequestCredentials, SchemeKind, Secret, SecuritySchemes, SigningKey,
+    TokenIssuer, TokenProblem, TokenRequest, TokenResponse, authorize, client_assertion,
+    client_credentials_request,
 };
 use kontrakt::spec::model::SecurityRequirement;
 use kontrakt::spec::{self, Loc};
@@ -338,6 +339,55 @@ fn private_key_jwt_rs256_and_ps256_with_an_rsa_key() {
 // ---------------------------------------------------------------------------------------------
 // Token endpoint: refusals
 // ---------------------------------------------------------------------------------------------
+
+/// What the test runner will send, built by the client half of the module, for all three
+/// authentication methods.
+#[test]
+fn client_side_requests_round_trip_through_the_issuer() {
+    let issuer = issuer();
+    let weird = Secret::new(WEIRD_SECRET);
+    let secret = Secret::new(LIKVIDATOR_SECRET);
+    let assertion = Secret::new(sign(&params()));
+    let cases = [
+        (
+            ClientAuth::SecretBasic {
+                client_id: WEIRD_ID,
+                secret: &weird,
+            },
+            None,
+            "doedsbo.kreditor",
+        ),
+        (
+            ClientAuth::SecretPost {
+                client_id: LIKVIDATOR,
+                secret: &secret,
+            },
+            Some(LIKV),
+            LIKV,
+        ),
+        (
+            ClientAuth::PrivateKeyJwt {
+                client_id: Some(LIKVIDATOR),
+                assertion: &assertion,
+            },
+            Some("dokumentlager.skriv"),
+            "dokumentlager.skriv",
+        ),
+    ];
+    for (auth, scope, granted) in cases {
+        let req = client_credentials_request(auth, scope);
+        let response = issuer
+            .token(&TokenRequest {
+                authorization: req.authorization.as_ref().map(|a| a.expose().as_bytes()),
+                content_type: Some(FORM_CONTENT_TYPE.as_bytes()),
+                body: req.body.expose().as_bytes(),
+                client_certificate: None,
+                now: NOW,
+            })
+            .unwrap_or_else(|e| panic!("{auth:?}: {e}"));
+        assert_eq!(response.scope, granted);
+    }
+}
 
 #[test]
 fn wrong_secret_basic_is_invalid_client_with_a_basic_challenge() {
