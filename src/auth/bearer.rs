@@ -384,11 +384,9 @@ fn refusal(schemes: &SecuritySchemes, alternatives: Vec<AlternativeFailure>) -> 
     });
     let basic_involved = all().any(|f| schemes.get(&f.scheme) == Some(&SchemeKind::HttpBasic));
 
-    let invalid = all().find(|f| {
-        matches!(
-            f.failure,
-            Failure::Invalid(_) | Failure::CertificateMismatch(_)
-        )
+    let invalid = all().find_map(|f| match &f.failure {
+        Failure::Invalid(msg) | Failure::CertificateMismatch(msg) => Some((f, msg)),
+        _ => None,
     });
     let missing = all().find(|f| f.failure == Failure::Missing);
     let scope = all().find_map(|f| match &f.failure {
@@ -396,10 +394,7 @@ fn refusal(schemes: &SecuritySchemes, alternatives: Vec<AlternativeFailure>) -> 
         _ => None,
     });
 
-    let (status, error, description, scope_param, chosen) = if let Some(f) = invalid {
-        let (Failure::Invalid(msg) | Failure::CertificateMismatch(msg)) = &f.failure else {
-            unreachable!("filtered above")
-        };
+    let (status, error, description, scope_param, chosen) = if let Some((f, msg)) = invalid {
         (401, Some("invalid_token"), msg.clone(), None, Some(f))
     } else if let Some(f) = missing {
         let description = format!("credentials for `{}` are required", f.scheme);
