@@ -322,9 +322,11 @@ struct State {
 }
 
 impl State {
-    fn prune_tokens(&mut self, now: u64) {
+    /// Forgets expired tokens, and the oldest live ones while fewer than `room` places are
+    /// free under [`MAX_LIVE_TOKENS`].
+    fn prune_tokens(&mut self, now: u64, room: usize) {
         while let Some(&(expiry, digest)) = self.order.front() {
-            if expiry > now && self.order.len() < MAX_LIVE_TOKENS {
+            if expiry > now && self.order.len() + room <= MAX_LIVE_TOKENS {
                 break;
             }
             self.order.pop_front();
@@ -467,7 +469,7 @@ impl TokenIssuer {
         let digest = token_digest(token.as_bytes());
         {
             let mut state = self.lock();
-            state.prune_tokens(req.now);
+            state.prune_tokens(req.now, 1);
             state.tokens.insert(digest, grant);
             state.order.push_back((expires_at, digest));
         }
@@ -523,7 +525,7 @@ impl TokenIssuer {
     /// Issued tokens not yet expired at `now`.
     pub fn live_tokens(&self, now: u64) -> usize {
         let mut state = self.lock();
-        state.prune_tokens(now);
+        state.prune_tokens(now, 0);
         state.tokens.len()
     }
 
@@ -1017,6 +1019,37 @@ mod tests {
         assert!(parse_basic(b"Basic !!!").is_err());
         assert!(parse_basic(b"Bearer abc").is_err());
         assert!(parse_basic(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn the_token_store_forgets_expired_tokens_and_stays_bounded() {
+        let grant = Grant {
+            client_id: None,
+            scopes: Vec::new(),
+            all_scopes: false,
+            cvr: None,
+            expires_at: None,
+            certificate_thumbprint: None,
+        };
+        let mut state = State::default();
+        for i in 0..MAX_LIVE_TOKENS as u64 {
+            let digest = token_digest(&i.to_le_bytes());
+            state.tokens.insert(digest, grant.clone());
+            state.order.push_back((100 + i, digest));
+        }
+        state.prune_tokens(0, 0);
+        assert_eq!(state.tokens.len(), MAX_LIVE_TOKENS);
+        state.prune_tokens(0, 1);
+        assert_eq!(state.tokens.len(), MAX_LIVE_TOKENS - 1);
+        // The oldest went first.
+        assert!(
+            !state
+                .tokens
+                .contains_key(&token_digest(&0u64.to_le_bytes()))
+        );
+        state.prune_tokens(110, 0);
+        assert_eq!(state.tokens.len(), MAX_LIVE_TOKENS - 11);
+        assert_eq!(state.order.len(), state.tokens.len());
     }
 
     #[test]
