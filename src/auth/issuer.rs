@@ -766,6 +766,16 @@ impl TokenIssuer {
         if nbf.is_some_and(|nbf| nbf > now.saturating_add(CLOCK_SKEW)) {
             return Err(bad("not valid yet (nbf)".into()));
         }
+        // domain.md §5.2: an optional `cvr` claim must name the organisation of the client.
+        if let Some(claimed) = claims.get("cvr") {
+            let own = client.cvr.as_deref().or(cert.cvr());
+            if claimed.as_str().is_none() || own.is_some_and(|own| claimed.as_str() != Some(own)) {
+                return Err(bad(format!(
+                    "the cvr claim does not match the client's CVR ({})",
+                    own.unwrap_or("unknown")
+                )));
+            }
+        }
         let jti = match claims.get("jti").and_then(Value::as_str) {
             Some(j) if !j.is_empty() && j.len() <= 256 => j,
             Some(_) => return Err(bad("jti must be 1 to 256 characters".into())),

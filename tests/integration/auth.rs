@@ -640,6 +640,27 @@ fn assertion_exp_too_far_ahead_and_missing_claims() {
 }
 
 #[test]
+fn assertion_cvr_claim_must_be_the_clients() {
+    let issuer = issuer();
+    let key = EncodingKey::from_ec_pem(likvidator().key_pem.as_bytes()).unwrap();
+    let mut claims = good_claims("cvr-1");
+    claims["cvr"] = json!("87654321");
+    let jws = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &key).unwrap();
+    assert_refused(
+        issuer.token(&request(&assertion_body(&jws))),
+        401,
+        OAuthErrorCode::InvalidClient,
+        "cvr claim does not match the client's CVR (12345678)",
+    );
+    claims["cvr"] = json!("12345678");
+    claims["jti"] = json!("cvr-2");
+    let jws = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &key).unwrap();
+    issuer
+        .token(&request(&assertion_body(&jws)))
+        .expect("matching cvr claim");
+}
+
+#[test]
 fn assertion_not_yet_valid() {
     let mut p = params();
     p.not_before = Some(NOW + 120);
@@ -1619,9 +1640,9 @@ fn no_secret_appears_in_debug_output_or_error_messages() {
 // Figures
 // ---------------------------------------------------------------------------------------------
 
-/// Per-request costs, printed for the report (`cargo test auth::timings -- --nocapture`).
-/// Dependencies are optimised even in debug builds, so the crypto figures are realistic; the
-/// assertion is only that nothing is absurdly slow.
+/// A guard against accidental slowness (`cargo test auth::timings -- --nocapture` prints the
+/// figures). Debug figures overstate the cost ~20-40x because generic code (SHA-256, the maps)
+/// is compiled at this crate's level; `examples/auth_timing.rs` measures a release build.
 #[test]
 fn timings() {
     use std::time::Instant;
