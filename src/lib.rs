@@ -3,6 +3,7 @@
 //! The library holds everything; `main.rs` only parses arguments and maps results to exit codes.
 //! Data flows spec → operations (→ cases → exchanges → verdicts → reports, in later modules).
 
+pub mod auth;
 pub mod bench;
 pub mod catalog;
 pub mod cli;

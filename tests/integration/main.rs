@@ -1,5 +1,6 @@
 //! kontrakt's integration tests, in one binary so they link once and share helpers.
 //!
+//! - `auth`: token endpoint, client assertions, bearer authorisation and the mock's `auth` config.
 //! - `lint_rules`: every rule against its `fires`/`clean` fixtures in `tests/fixtures/lint/`.
 //! - `load`: every way loading a document can fail, with kind, message, file, line and column.
 //! - `source_map`: positions reported in referenced files, character columns, encoded refs.
@@ -10,6 +11,7 @@
 //! - `mock`: the mock served on loopback and driven over HTTP.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
+mod auth;
 mod cli;
 mod corpus;
 mod generate;
