@@ -40,7 +40,15 @@ impl MockProcess {
         let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
         let t0 = Instant::now();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kontrakt"))
-            .args(["mock", specs, "--port", "0", "--token", TOKEN, "--upload-dir"])
+            .args([
+                "mock",
+                specs,
+                "--port",
+                "0",
+                "--token",
+                TOKEN,
+                "--upload-dir",
+            ])
             .arg(upload_dir)
             .args(extra)
             .stdout(Stdio::piped())
@@ -66,8 +74,8 @@ impl MockProcess {
 
     /// (current RSS, peak RSS) in KiB, from /proc.
     fn rss(&self) -> (u64, u64) {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -93,9 +101,8 @@ struct Scenario {
 }
 
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut r = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
-    );
+    let mut r =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n");
     for (k, v) in headers {
         r.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -160,9 +167,18 @@ impl Stats {
     }
 }
 
-type Tls = Option<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)>;
+type Tls = Option<(
+    tokio_rustls::TlsConnector,
+    rustls::pki_types::ServerName<'static>,
+)>;
 
-async fn load(addr: SocketAddr, tls: Tls, req: Arc<Vec<u8>>, connections: usize, secs: u64) -> Stats {
+async fn load(
+    addr: SocketAddr,
+    tls: Tls,
+    req: Arc<Vec<u8>>,
+    connections: usize,
+    secs: u64,
+) -> Stats {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -289,7 +305,11 @@ async fn upload(mock: &MockProcess, size: u64) {
         hasher.update(&chunk[..n]);
         off += n as u64;
     }
-    let sha: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut s = TcpStream::connect(mock.addr).await.unwrap();
     let body = format!(
         r#"{{"filnavn":"Stor.pdf","mimeType":"application/pdf","stoerrelse":{size},"sha256":"{sha}","titel":"Stor","dokumenttype":"REDEGOERELSE","kontekst":{{"sagId":"7d3c1b9a-4e2f-4a6b-8c5d-1e9f3a7b5c2d"}}}}"#
@@ -374,11 +394,16 @@ fn main() {
     }
     let req = Arc::new(scenarios().remove(0).request);
     let stats = runtime.block_on(load(mock.addr, None, req, 1, secs));
-    report("GET from example, one connection (moderate load)", 1, &stats);
+    report(
+        "GET from example, one connection (moderate load)",
+        1,
+        &stats,
+    );
 
     // The same through TLS (a keep-alive connection per client, handshake once).
-    let pki = kontrakt::tls::testca::TestPki::generate(&kontrakt::tls::testca::TestPkiOptions::fast())
-        .expect("test PKI");
+    let pki =
+        kontrakt::tls::testca::TestPki::generate(&kontrakt::tls::testca::TestPkiOptions::fast())
+            .expect("test PKI");
     let cert = dir.path().join("server.pem");
     let key = dir.path().join("server-key.pem");
     std::fs::write(&cert, pki.server().cert_pem()).unwrap();

@@ -56,6 +56,9 @@ pub struct MockArgs {
     /// Prefer a config file or the environment for anything but local use.
     #[arg(long = "token", value_name = "VALUE")]
     pub tokens: Vec<String>,
+    /// A YAML/JSON config file; its `auth` section registers OAuth clients (see docs/mock-auth.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Do not enforce the specs' security requirements.
     #[arg(long)]
     pub no_auth: bool,

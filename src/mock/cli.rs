@@ -41,6 +41,9 @@ pub fn options(args: &MockArgs) -> Result<MockOptions, String> {
     if let Some(dir) = &args.upload_dir {
         options.upload_dir = dir.clone();
     }
+    if let Some(path) = &args.config {
+        options.auth = auth_config(path)?;
+    }
     if args.require_oces {
         if let Some(cvr) = &args.oces_cvr
             && !crate::spec::validate::is_cvr(cvr)
@@ -55,6 +58,32 @@ pub fn options(args: &MockArgs) -> Result<MockOptions, String> {
         });
     }
     Ok(options)
+}
+
+/// The `auth` section of a config file; every error names file, line and column.
+pub fn auth_config(path: &std::path::Path) -> Result<crate::auth::AuthConfig, String> {
+    let file = crate::spec::load::read_document(path).map_err(|e| e.to_string())?;
+    let Some(section) = file.value.get("auth") else {
+        return Err(format!(
+            "{}: the config file has no `auth` section",
+            file.position("", crate::spec::source::Anchor::Key)
+        ));
+    };
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    crate::auth::AuthConfig::from_value(section, "/auth", base).map_err(|errors| {
+        errors
+            .0
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    file.position(&e.pointer, crate::spec::source::Anchor::Value),
+                    e.message
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// The TLS configuration the arguments ask for, if any. Bad files are errors naming the file.

@@ -123,7 +123,7 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
             return problem(mock, Some(op), p, extra);
         }
     }
-    if let Err((p, headers)) = mock.gate.authorize(mock, op, &parts.headers, &query, conn) {
+    if let Err((p, headers)) = mock.gate.authorize(op, &parts.headers, &query, conn) {
         extra.extend(headers);
         return problem(mock, Some(op), p.at(&path), extra);
     }

@@ -44,6 +44,8 @@ pub struct MockOptions {
     pub token_path: String,
     /// Check client certificates against the OCES3 conventions (403 when they break them).
     pub oces: Option<crate::tls::oces::OcesPolicy>,
+    /// Registered OAuth clients and token settings (from `--config`).
+    pub auth: crate::auth::AuthConfig,
 }
 
 impl Default for MockOptions {
@@ -63,6 +65,7 @@ impl Default for MockOptions {
             data: None,
             token_path: "/oauth2/token".into(),
             oces: None,
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }
@@ -115,11 +118,16 @@ impl Mock {
         let mock = Mock {
             limiter: options.rate.map(Limiter::new),
             blobs: Blobs::new(options.upload_dir.clone(), options.max_upload),
-            gate: Gate {
-                enforce: options.enforce_auth,
-                tokens: options.tokens.clone(),
-                token_path: options.token_path.clone(),
-            },
+            gate: Gate::new(
+                options.enforce_auth,
+                options.token_path.clone(),
+                options.auth.clone(),
+                &options.tokens,
+                app.specs
+                    .iter()
+                    .map(|s| crate::auth::SecuritySchemes::from_spec(&s.spec).0)
+                    .collect(),
+            ),
             app,
             options,
             store: Mutex::new(Store::new()),
@@ -274,6 +282,10 @@ pub async fn start(
 ) -> std::io::Result<Running> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    mock.gate
+        .bind(&format!("{scheme}://{addr}"))
+        .map_err(std::io::Error::other)?;
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(mock, listener, tls, rx));
     Ok(Running {

@@ -828,3 +828,216 @@ mod mtls {
         assert_eq!(r.status(), 403);
     }
 }
+
+mod oauth {
+    use super::*;
+    use base64::Engine;
+    use kontrakt::auth::{
+        AssertionParams, AuthConfig, Certificate, ClientRegistration, ClientSecret, SigningKey,
+        client_assertion, unix_now,
+    };
+    use kontrakt::tls::testca::{TestPki, TestPkiOptions};
+
+    const SECRET: &str = "hemmelig:med&tegn=";
+
+    fn with_clients(pki: Option<&TestPki>) -> MockOptions {
+        let mut secret_client = ClientRegistration::new("likvidator system");
+        secret_client.secrets = vec![ClientSecret::new(SECRET)];
+        secret_client.scopes = vec!["sager.laes".into(), "sager.skriv".into()];
+        let mut clients = vec![secret_client];
+        if let Some(pki) = pki {
+            let mut jwt_client = ClientRegistration::new("jwt-klient");
+            jwt_client.certificate = Some(
+                Certificate::from_pem_or_der(pki.organisation().cert_pem().as_bytes()).unwrap(),
+            );
+            jwt_client.scopes = vec!["sager.laes".into()];
+            clients.push(jwt_client);
+        }
+        MockOptions {
+            auth: AuthConfig {
+                clients,
+                ..AuthConfig::default()
+            },
+            ..MockOptions::default()
+        }
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    }
+
+    fn token_from(r: Response) -> String {
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let body = json_of(r);
+        assert_eq!(body["token_type"], "Bearer");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn client_secret_basic_and_post_issue_tokens_that_open_secured_operations() {
+        let s = serve(&sager(), with_clients(None));
+        let c = client();
+        let token_url = format!("{}/oauth2/token", s.url);
+        // Basic: id and secret form-urlencoded before base64 (RFC 6749 §2.3.1).
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            form(&[("x", "likvidator system")]).trim_start_matches("x="),
+            form(&[("x", SECRET)]).trim_start_matches("x=")
+        ));
+        let r = c
+            .post(&token_url)
+            .header("authorization", format!("Basic {basic}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", "sager.laes"),
+            ]))
+            .send()
+            .unwrap();
+        let read_only = token_from(r);
+        let list = c
+            .get(format!("{}{BASE}/sager", s.url))
+            .bearer_auth(&read_only)
+            .send()
+            .unwrap();
+        assert_eq!(list.status(), 200);
+        // The token lacks sager.skriv: 403 insufficient_scope.
+        let sag = format!("{}{BASE}/sager/11111111-1111-4111-8111-111111111111", s.url);
+        let r = c.delete(&sag).bearer_auth(&read_only).send().unwrap();
+        assert_eq!(r.status(), 403);
+        let challenge = r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            challenge.contains("insufficient_scope") && challenge.contains("sager.skriv"),
+            "{challenge}"
+        );
+        // Post: credentials in the body; all the client's scopes when none is asked for.
+        let r = c
+            .post(&token_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "likvidator system"),
+                ("client_secret", SECRET),
+            ]))
+            .send()
+            .unwrap();
+        let full = token_from(r);
+        assert_eq!(
+            c.delete(&sag).bearer_auth(&full).send().unwrap().status(),
+            204
+        );
+        // A wrong secret: 401 invalid_client, and the secret appears nowhere in the answer.
+        let r = c
+            .post(&token_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "likvidator system"),
+                ("client_secret", "forkert-hemmelighed"),
+            ]))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let text = r.text().unwrap();
+        assert!(
+            text.contains("invalid_client") && !text.contains("forkert-hemmelighed"),
+            "{text}"
+        );
+        // The token endpoint takes POST only.
+        let r = c.get(&token_url).send().unwrap();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["allow"], "POST");
+    }
+
+    #[test]
+    fn private_key_jwt_assertions_are_verified_and_not_replayable() {
+        let pki = TestPki::generate(&TestPkiOptions::fast()).unwrap();
+        let s = serve(&sager(), with_clients(Some(&pki)));
+        let c = client();
+        let token_url = format!("{}/oauth2/token", s.url);
+        let key = SigningKey::from_pem(pki.organisation().key_pem().as_bytes()).unwrap();
+        let cert = Certificate::from_pem_or_der(pki.organisation().cert_pem().as_bytes()).unwrap();
+        let assertion = client_assertion(
+            &key,
+            &AssertionParams::new("jwt-klient", token_url.as_str(), unix_now())
+                .with_certificate(&cert),
+        )
+        .unwrap();
+        let body = form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion.expose()),
+        ]);
+        let send = |b: &str| {
+            c.post(&token_url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(b.to_string())
+                .send()
+                .unwrap()
+        };
+        let token = token_from(send(&body));
+        let r = c
+            .get(format!("{}{BASE}/sager", s.url))
+            .bearer_auth(&token)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // The same assertion again: its jti was used.
+        let r = send(&body);
+        assert!(matches!(r.status().as_u16(), 400 | 401), "{}", r.status());
+        // Signed for another audience.
+        let wrong_aud = client_assertion(
+            &key,
+            &AssertionParams::new("jwt-klient", "https://elsewhere.example/token", unix_now()),
+        )
+        .unwrap();
+        let r = send(&form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", wrong_aud.expose()),
+        ]));
+        assert!(matches!(r.status().as_u16(), 400 | 401));
+        assert!(r.text().unwrap().contains("invalid_client"));
+    }
+
+    #[test]
+    fn a_bad_auth_config_names_file_line_and_column() {
+        let dir = crate::support::temp_dir();
+        let path = crate::support::write(
+            dir.path(),
+            "mock.yaml",
+            "auth:\n  clients:\n    - clientId: a\n      scopes: notalist\n",
+        );
+        let out = crate::support::kontrakt(
+            dir.path(),
+            &[
+                "mock",
+                fixtures().join("mock/sager.yaml").to_str().unwrap(),
+                "--port",
+                "0",
+                "--config",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            crate::support::transcript(&out)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("mock.yaml:4:15"), "{err}");
+    }
+}
