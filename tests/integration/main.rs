@@ -9,6 +9,7 @@
 //! - `corpus`: the real-world corpus beside the checkout, when present.
 //! - `generate`: generated values validated against the schemas they were generated from.
 //! - `mock`: the mock served on loopback and driven over HTTP.
+//! - `mock_abuse`: random and malformed requests, slow clients, oversized bodies.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -18,6 +19,7 @@ mod generate;
 mod lint_rules;
 mod load;
 mod mock;
+mod mock_abuse;
 mod model;
 mod regressions;
 mod source_map;
