@@ -7,7 +7,7 @@
 //! [`Notice`] with its place in the spec, and the rest is served.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -338,7 +338,7 @@ impl MockApp {
             ops.push(entry);
         }
         if options.stateful {
-            infer_roles(&spec, &validators, &mut ops);
+            infer_roles(&mut ops);
         }
         let label = format!("{title} {version}");
         // Operations another (newer) spec already serves, counted per serving spec: one notice
@@ -749,7 +749,7 @@ pub fn header_text(v: &Value) -> String {
 }
 
 /// Works out each operation's stateful role (see `state`'s module doc for the rules).
-fn infer_roles(spec: &Spec, _validators: &Validators, ops: &mut [OpEntry]) {
+fn infer_roles(ops: &mut [OpEntry]) {
     let segs = |t: &str| t.split('/').skip(1).map(str::to_string).collect::<Vec<_>>();
     let is_param = |s: &str| s.starts_with('{') && s.ends_with('}') && s.len() > 2;
     let has = |ops: &[OpEntry], method: &str, template: &str| {
@@ -775,7 +775,7 @@ fn infer_roles(spec: &Spec, _validators: &Validators, ops: &mut [OpEntry]) {
     for (collection, item, param) in &collections {
         let n = segs(collection).len();
         let id_field = has(ops, "GET", item)
-            .and_then(|i| item_properties(spec, &ops[i]))
+            .and_then(|i| item_properties(&ops[i]))
             .and_then(|props| state::id_field(param, props.iter().map(String::as_str)));
         for o in ops.iter_mut() {
             if o.template == *collection {
@@ -811,10 +811,9 @@ fn infer_roles(spec: &Spec, _validators: &Validators, ops: &mut [OpEntry]) {
 }
 
 /// The property names of an item GET's success body.
-fn item_properties(spec: &Spec, op: &OpEntry) -> Option<Vec<String>> {
+fn item_properties(op: &OpEntry) -> Option<Vec<String>> {
     let media = op.success()?.media.first()?;
     let names: Vec<String> = media.shape.properties.keys().cloned().collect();
-    let _ = spec;
     (!names.is_empty()).then_some(names)
 }
 
@@ -836,8 +835,33 @@ pub fn default_upload_dir() -> PathBuf {
     std::env::temp_dir().join(format!("kontrakt-mock-{}", std::process::id()))
 }
 
-#[allow(dead_code)]
-fn _assert_send_sync(_: &Path) {
-    fn is<T: Send + Sync>() {}
-    is::<MockApp>();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mock_can_be_shared_between_threads() {
+        fn is<T: Send + Sync>() {}
+        is::<MockApp>();
+    }
+
+    #[test]
+    fn body_kinds_and_versions() {
+        assert_eq!(
+            BodyKind::of("application/problem+json", None),
+            BodyKind::Json
+        );
+        assert_eq!(
+            BodyKind::of("multipart/form-data", None),
+            BodyKind::Multipart
+        );
+        assert_eq!(BodyKind::of("text/plain", None), BodyKind::Text);
+        assert_eq!(
+            BodyKind::of("text/csv", Some(&serde_json::json!({"format": "binary"}))),
+            BodyKind::Binary
+        );
+        assert_eq!(BodyKind::of("application/pdf", None), BodyKind::Binary);
+        assert!(version_key("1.10.0") > version_key("1.9.0"));
+        assert!(placeholder_bytes("application/pdf").starts_with(b"%PDF-"));
+    }
 }

@@ -198,18 +198,6 @@ fn assignments_to_object<'a>(items: impl Iterator<Item = &'a str>, shape: &Shape
     Value::Object(map)
 }
 
-/// Splits on `sep`, decodes and coerces each part as an item.
-fn list(text: &str, sep: char, shape: &Shape) -> Value {
-    if text.is_empty() {
-        return Value::Array(Vec::new());
-    }
-    Value::Array(
-        text.split(sep)
-            .map(|p| coerce(&decode(p), item_types(shape)))
-            .collect(),
-    )
-}
-
 fn item_types(shape: &Shape) -> Types {
     if shape.items == Types::default() {
         Types::ANY
@@ -373,11 +361,6 @@ pub fn cookies(header: &str) -> Vec<(String, String)> {
             Some((k.to_string(), decode(v.trim_matches('"'))))
         })
         .collect()
-}
-
-/// A list helper for tests and for the form body reader.
-pub fn split_list(text: &str, sep: char, shape: &Shape) -> Value {
-    list(text, sep, shape)
 }
 
 #[cfg(test)]

@@ -1041,3 +1041,95 @@ mod oauth {
         assert!(err.contains("mock.yaml:4:15"), "{err}");
     }
 }
+
+#[test]
+fn what_cannot_be_served_is_reported_with_its_place_and_the_rest_is_served() {
+    let s = serve(
+        &[fixtures().join("mock/broken.yaml")],
+        MockOptions::default(),
+    );
+    let banner = kontrakt::mock::cli::banner(&s.mock, "http://127.0.0.1:PORT", true);
+    let banner = banner.replace(env!("CARGO_MANIFEST_DIR"), "[repo]");
+    insta::assert_snapshot!("mock_banner_broken_spec", banner);
+    let c = client();
+    let r = c.get(format!("{}/broken/ok", s.url)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(json_of(r)["n"].as_i64().unwrap() >= 1);
+    // The schema that cannot be generated answers 500 and says why; the bad example is not used.
+    let r = c.get(format!("{}/broken/umulig", s.url)).send().unwrap();
+    assert_eq!(r.status(), 500);
+    let r = c
+        .get(format!("{}/broken/forkert-eksempel", s.url))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(json_of(r).as_str().unwrap().chars().count() <= 3);
+}
+
+#[test]
+fn bad_tls_files_and_options_exit_2_naming_the_file() {
+    let dir = crate::support::temp_dir();
+    let garbage = crate::support::write(dir.path(), "server.pem", "not a certificate");
+    let spec = fixtures().join("mock/sager.yaml");
+    let spec = spec.to_str().unwrap();
+    let out = crate::support::kontrakt(
+        dir.path(),
+        &[
+            "mock",
+            spec,
+            "--port",
+            "0",
+            "--tls-cert",
+            garbage.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server.pem"));
+    // A .p12 with the wrong password.
+    let pki =
+        kontrakt::tls::testca::TestPki::generate(&kontrakt::tls::testca::TestPkiOptions::fast())
+            .unwrap();
+    let p12 = pki
+        .server()
+        .to_pkcs12(
+            &kontrakt::tls::identity::Password::new("rigtig"),
+            kontrakt::tls::identity::Pkcs12Encryption::Modern,
+        )
+        .unwrap();
+    let p12_path = crate::support::write(dir.path(), "server.p12", p12);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kontrakt"))
+        .args([
+            "mock",
+            spec,
+            "--port",
+            "0",
+            "--tls-cert",
+            p12_path.to_str().unwrap(),
+            "--tls-password-env",
+            "KONTRAKT_TEST_P12",
+        ])
+        .env("KONTRAKT_TEST_P12", "forkert")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong password") && err.contains("server.p12"),
+        "{err}"
+    );
+    assert!(!err.contains("forkert"), "the password leaked: {err}");
+    for args in [
+        vec!["mock", spec, "--rate", "10/fortnight"],
+        vec!["mock", spec, "--burst", "3"],
+        vec!["mock", spec, "--host", "not-an-ip"],
+        vec!["mock", "/no/such/spec.yaml"],
+    ] {
+        let out = crate::support::kontrakt(dir.path(), &args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            crate::support::transcript(&out)
+        );
+    }
+}
