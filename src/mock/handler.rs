@@ -639,10 +639,19 @@ impl Ctx<'_> {
             .headers
             .iter()
             .filter_map(|h| {
-                let value = match (seed, &h.generator) {
+                // A header the request carried too (X-Correlation-Id) is echoed, as gateways do.
+                let echoed = self
+                    .op
+                    .params
+                    .iter()
+                    .any(|p| p.location == ParamIn::Header && p.name.eq_ignore_ascii_case(&h.name))
+                    .then(|| header(self.headers, &h.name))
+                    .flatten()
+                    .map(str::to_string);
+                let value = echoed.or_else(|| match (seed, &h.generator) {
                     (Some(s), Some(g)) => Some(header_text(&g.sample(s))),
                     _ => h.default.clone(),
-                }?;
+                })?;
                 Some((h.name.clone(), value))
             })
             .collect()

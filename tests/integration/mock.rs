@@ -142,9 +142,14 @@ fn secured_operations_need_credentials() {
             .unwrap()
             .contains("invalid_token")
     );
-    // `security: []` opens an operation.
-    let r = c.get(format!("{}{BASE}/status", s.url)).send().unwrap();
+    // `security: []` opens an operation; a correlation id is echoed.
+    let r = c
+        .get(format!("{}{BASE}/status", s.url))
+        .header("x-correlation-id", CORR)
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-correlation-id"], CORR);
     assert_eq!(json_of(r), json!({"status": "OK"}));
 }
 
