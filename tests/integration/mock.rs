@@ -1190,3 +1190,85 @@ fn every_bundled_response_is_served_valid_and_required_headers_are_present() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// The mock as its own process, killed when dropped.
+struct Process {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_mock(args: &[&str]) -> Process {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kontrakt"))
+        .arg("mock")
+        .args(args)
+        .args(["--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    Process { child, url }
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_large_upload_streams_with_bounded_memory() {
+    const SIZE: usize = 256 * 1024 * 1024;
+    let dir = crate::support::temp_dir();
+    let p = spawn_mock(&[
+        fixtures().join("mock/sager.yaml").to_str().unwrap(),
+        "--token",
+        TOKEN,
+        "--upload-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let before = peak_rss_kib(p.child.id());
+    let chunks = std::iter::once(Ok(pdf(1024 * 1024)))
+        .chain((1..SIZE / (1024 * 1024)).map(|_| Ok(vec![b'x'; 1024 * 1024])));
+    let r = client()
+        .put(format!(
+            "{}{BASE}/sager/11111111-1111-4111-8111-111111111111/dokument",
+            p.url
+        ))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/pdf")
+        .body(reqwest::blocking::Body::sized(
+            ChunkReader::new(chunks),
+            SIZE as u64,
+        ))
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let stored: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert_eq!(stored, SIZE as u64);
+    let after = peak_rss_kib(p.child.id());
+    // 256 MiB went through; the mock's peak memory grew by far less than that.
+    assert!(
+        after < before + 32 * 1024,
+        "peak RSS grew from {before} KiB to {after} KiB"
+    );
+}
