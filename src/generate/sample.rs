@@ -153,7 +153,13 @@ impl<'a> Ctx<'a> {
                 break;
             }
         }
-        None
+        let owner = view.groups[0].owner;
+        let why = if view.groups.iter().any(|g| !g.one_of.is_empty()) {
+            "no value matched exactly one `oneOf` branch (the branches overlap)"
+        } else {
+            "no value matched an `anyOf` branch"
+        };
+        self.fail(owner, why)
     }
 
     /// A value valid for the chosen `oneOf` branch often also matches a sibling branch (an
