@@ -25,6 +25,9 @@ const ATTEMPTS: u32 = 6;
 const MAX_STEPS: u32 = 20_000;
 /// Beyond `max_depth` only minimal values are built; this much further, the sample is abandoned.
 const HARD_DEPTH: usize = 48;
+/// `max_depth` is capped here: the sampler recurses once per level, and deeper values are not
+/// what anyone reads in a mock response.
+const MAX_DEPTH: usize = 64;
 
 pub struct Ctx<'a> {
     pub engine: &'a Engine,
@@ -59,7 +62,8 @@ impl<'a> Ctx<'a> {
         if self.steps > MAX_STEPS {
             return self.fail(at, "no valid value found within the search budget");
         }
-        if depth > self.engine.options.max_depth + HARD_DEPTH {
+        let max_depth = self.engine.options.max_depth.min(MAX_DEPTH);
+        if depth > max_depth + HARD_DEPTH {
             return self.fail(
                 at,
                 "values nest without end (a recursion the schema requires)",
@@ -75,7 +79,7 @@ impl<'a> Ctx<'a> {
             return Some(e.clone());
         }
         // Size 0 is the shrink target: the minimal value everywhere, not only at the depth bound.
-        let minimal = depth >= self.engine.options.max_depth || self.size == 0.0;
+        let minimal = depth >= max_depth || self.size == 0.0;
         if !view.groups.is_empty() {
             return self.group(&view, depth, minimal);
         }

@@ -104,6 +104,24 @@ fn valid_samples(spec: &Spec, name: &str, direction: Direction, n: u64) -> Vec<V
 }
 
 #[test]
+fn generators_are_shareable_across_threads() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<ValueGenerator>();
+    let (_d, spec) = spec_with("3.1.0", "Id: {type: string, format: uuid}");
+    let g = compile(&spec, "Id", Direction::Response);
+    let expected: Vec<Value> = (0..50).map(|s| g.sample(s)).collect();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let g = g.clone();
+            std::thread::spawn(move || (0..50).map(|s| g.sample(s)).collect::<Vec<Value>>())
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), expected);
+    }
+}
+
+#[test]
 fn all_types_and_scalar_keywords() {
     let (_d, spec) = spec_with(
         "3.1.0",
@@ -263,6 +281,12 @@ Inherited:
     - allOf:
         - {type: object, required: [kind], properties: {kind: {type: string}}}
         - {type: object, properties: {navn: {type: string}}}
+Conditional:
+  type: object
+  required: [land]
+  properties: {land: {enum: [DK, SE]}}
+  if: {properties: {land: {const: DK}}}
+  then: {required: [cpr], properties: {cpr: {type: string, format: cpr}}}
 Twins:
   oneOf:
     - {type: object, properties: {a: {type: string}}}
@@ -283,6 +307,7 @@ Discriminated:
         "NotString",
         "Discriminated",
         "Inherited",
+        "Conditional",
     ] {
         valid_samples(&spec, name, Direction::Neutral, 300);
     }
