@@ -31,6 +31,7 @@ fn main() {
     let mut specs = 0;
     // Mean time per sample of each schema, to show the spread (a scalar header vs a big body).
     let mut per_schema: Vec<f64> = Vec::new();
+    let mut slowest: Vec<(f64, String)> = Vec::new();
     for path in spec::discover(&paths) {
         let Ok(spec) = spec::load(&path) else {
             continue;
@@ -90,7 +91,12 @@ fn main() {
                 }
             }
             if samples > 0 {
-                per_schema.push((sample_time - before).as_secs_f64() * 1e6 / samples as f64);
+                let mean = (sample_time - before).as_secs_f64() * 1e6 / samples as f64;
+                per_schema.push(mean);
+                let op = model.operations[t.operation].display_name();
+                slowest.push((mean, format!("{} {op} {}", path.display(), t.role)));
+                slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+                slowest.truncate(5);
             }
         }
     }
@@ -117,5 +123,8 @@ fn main() {
             at(0.99),
             at(1.0)
         );
+        for (mean, name) in &slowest {
+            println!("  {mean:9.2} µs  {name}");
+        }
     }
 }

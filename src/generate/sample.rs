@@ -25,6 +25,8 @@ const ATTEMPTS: u32 = 6;
 const MAX_STEPS: u32 = 20_000;
 /// Beyond `max_depth` only minimal values are built; this much further, the sample is abandoned.
 const HARD_DEPTH: usize = 48;
+/// Per nesting level, the factor on the chance of optional properties and extra items.
+const DECAY: f64 = 0.7;
 /// `max_depth` is capped here: the sampler recurses once per level, and deeper values are not
 /// what anyone reads in a mock response.
 const MAX_DEPTH: usize = 64;
@@ -439,7 +441,7 @@ impl<'a> Ctx<'a> {
         let len = if minimal {
             lo
         } else {
-            let extra = (3.0 * self.size).round() as u64;
+            let extra = (3.0 * self.size * DECAY.powi(depth as i32)).round() as u64;
             let base = lo.max(prefix_len.min(hi));
             base + self.rng.random_range(0..=extra.min(hi - base))
         };
@@ -480,7 +482,9 @@ impl<'a> Ctx<'a> {
             .filter(|n| !is_never(ir, &view.property(ir, n)))
             .collect();
         if !minimal {
-            let p = (0.7 * self.size).clamp(0.0, 1.0);
+            // Fewer optional parts deeper down: a response reads better, and stays small on
+            // specs whose objects nest many optional levels.
+            let p = (0.7 * self.size * DECAY.powi(depth as i32)).clamp(0.0, 1.0);
             for n in &optional {
                 if chosen.len() < max && self.rng.random_bool(p) {
                     chosen.push((*n).clone());
