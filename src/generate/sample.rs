@@ -177,6 +177,15 @@ impl<'a> Ctx<'a> {
         let ir = &engine.ir;
         let Value::Object(map) = v else { return };
         let own = engine.view(child);
+        // Under `unevaluatedProperties` a sibling's property is judged by annotations this
+        // checker only approximates; adding one could pass here and fail the validators.
+        let unevaluated = |id: &NodeId| {
+            ir.schema(*id)
+                .is_some_and(|s| s.unevaluated_properties.is_some())
+        };
+        if own.members.iter().any(unevaluated) || owners.iter().any(unevaluated) {
+            return;
+        }
         const PROBES: [fn() -> Value; 6] = [
             || Value::Null,
             || Value::Bool(false),

@@ -227,6 +227,18 @@ Contains:
   minContains: 2
   maxItems: 4
 Bounded: {type: array, items: {type: string}, minItems: 2, maxItems: 3}
+Sealed:
+  allOf:
+    - {type: object, properties: {a: {type: string}}, required: [a]}
+    - oneOf:
+        - {properties: {b: {type: integer}}, required: [b]}
+        - {properties: {c: {type: boolean}}, required: [c]}
+  unevaluatedProperties: false
+Dependent:
+  type: object
+  properties: {kort: {type: string}, udløb: {type: string, format: date}}
+  dependentRequired: {kort: [udløb]}
+  dependentSchemas: {udløb: {required: [kort]}}
 "#,
     );
     for v in valid_samples(&spec, "Closed", Direction::Neutral, 200) {
@@ -241,6 +253,8 @@ Bounded: {type: array, items: {type: string}, minItems: 2, maxItems: 3}
         "Unique",
         "Contains",
         "Bounded",
+        "Sealed",
+        "Dependent",
     ] {
         valid_samples(&spec, name, Direction::Neutral, 300);
     }
