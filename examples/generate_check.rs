@@ -29,6 +29,9 @@ fn main() {
     let mut sample_time = Duration::ZERO;
     let mut compile_time = Duration::ZERO;
     let mut specs = 0;
+    // Mean time per sample of each schema, to show the spread (a scalar header vs a big body).
+    let mut per_schema: Vec<f64> = Vec::new();
+    let mut slowest: Vec<(f64, String)> = Vec::new();
     for path in spec::discover(&paths) {
         let Ok(spec) = spec::load(&path) else {
             continue;
@@ -49,13 +52,7 @@ fn main() {
                 Ok(g) => g,
                 Err(e) => {
                     failed += 1;
-                    let reason: String = e
-                        .message
-                        .split(['`', ':'])
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string();
+                    let reason: String = e.message.chars().take(60).collect();
                     *reasons.entry(reason).or_default() += 1;
                     if std::env::var_os("SHOW_ERRORS").is_some() {
                         eprintln!("{e}");
@@ -64,6 +61,7 @@ fn main() {
                 }
             };
             compiled += 1;
+            let before = sample_time;
             for seed in 0..samples {
                 let started = Instant::now();
                 let v = generator.sample(seed);
@@ -92,8 +90,17 @@ fn main() {
                     }
                 }
             }
+            if samples > 0 {
+                let mean = (sample_time - before).as_secs_f64() * 1e6 / samples as f64;
+                per_schema.push(mean);
+                let op = model.operations[t.operation].display_name();
+                slowest.push((mean, format!("{} {op} {}", path.display(), t.role)));
+                slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+                slowest.truncate(5);
+            }
         }
     }
+    per_schema.sort_by(f64::total_cmp);
     println!("specs: {specs}");
     println!("schemas compiled: {compiled}, failed to compile: {failed}");
     let mut top: Vec<_> = reasons.into_iter().collect();
@@ -108,5 +115,16 @@ fn main() {
             compile_time,
             sample_time.as_secs_f64() * 1e6 / total as f64
         );
+        let at = |q: f64| per_schema[((per_schema.len() - 1) as f64 * q) as usize];
+        println!(
+            "per schema (µs per sample): median {:.2}, p90 {:.2}, p99 {:.2}, max {:.2}",
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            at(1.0)
+        );
+        for (mean, name) in &slowest {
+            println!("  {mean:9.2} µs  {name}");
+        }
     }
 }

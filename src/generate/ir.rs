@@ -495,10 +495,10 @@ impl Compiler<'_> {
         if normalize::is_30(self.spec, at.file) {
             normalize::normalize_30(&mut m);
         }
-        for k in ["$dynamicRef", "$recursiveRef"] {
-            if m.contains_key(k) {
-                return Err(self.error(at, format!("`{k}` is not supported by the generator")));
-            }
+        // `$recursiveRef` is 2019-09 only: the 2020-12 validators ignore it, and so does the
+        // generator (following it would make values the validators judge differently in `oneOf`).
+        if m.contains_key("$dynamicRef") {
+            return Err(self.error(at, "`$dynamicRef` is not supported by the generator"));
         }
         let flag = self.direction.exempt_flag();
         if let Some(flag) = flag {

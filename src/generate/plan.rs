@@ -460,8 +460,7 @@ fn height_of(ir: &Ir, id: NodeId, h: &[u32]) -> u32 {
     }
     if types.only(TypeSet::ARRAY) {
         let min = s.min_items.unwrap_or(0) as usize;
-        for (i, &p) in s.prefix_items.iter().enumerate().take(min) {
-            let _ = i;
+        for &p in s.prefix_items.iter().take(min) {
             own = own.max(below(h[p]));
         }
         if min > s.prefix_items.len()

@@ -25,6 +25,11 @@ const ATTEMPTS: u32 = 6;
 const MAX_STEPS: u32 = 20_000;
 /// Beyond `max_depth` only minimal values are built; this much further, the sample is abandoned.
 const HARD_DEPTH: usize = 48;
+/// Per nesting level, the factor on the chance of optional properties and extra items.
+const DECAY: f64 = 0.7;
+/// `max_depth` is capped here: the sampler recurses once per level, and deeper values are not
+/// what anyone reads in a mock response.
+const MAX_DEPTH: usize = 64;
 
 pub struct Ctx<'a> {
     pub engine: &'a Engine,
@@ -59,7 +64,8 @@ impl<'a> Ctx<'a> {
         if self.steps > MAX_STEPS {
             return self.fail(at, "no valid value found within the search budget");
         }
-        if depth > self.engine.options.max_depth + HARD_DEPTH {
+        let max_depth = self.engine.options.max_depth.min(MAX_DEPTH);
+        if depth > max_depth + HARD_DEPTH {
             return self.fail(
                 at,
                 "values nest without end (a recursion the schema requires)",
@@ -75,7 +81,7 @@ impl<'a> Ctx<'a> {
             return Some(e.clone());
         }
         // Size 0 is the shrink target: the minimal value everywhere, not only at the depth bound.
-        let minimal = depth >= self.engine.options.max_depth || self.size == 0.0;
+        let minimal = depth >= max_depth || self.size == 0.0;
         if !view.groups.is_empty() {
             return self.group(&view, depth, minimal);
         }
@@ -153,7 +159,13 @@ impl<'a> Ctx<'a> {
                 break;
             }
         }
-        None
+        let owner = view.groups[0].owner;
+        let why = if view.groups.iter().any(|g| !g.one_of.is_empty()) {
+            "no value matched exactly one `oneOf` branch (the branches overlap)"
+        } else {
+            "no value matched an `anyOf` branch"
+        };
+        self.fail(owner, why)
     }
 
     /// A value valid for the chosen `oneOf` branch often also matches a sibling branch (an
@@ -165,6 +177,15 @@ impl<'a> Ctx<'a> {
         let ir = &engine.ir;
         let Value::Object(map) = v else { return };
         let own = engine.view(child);
+        // Under `unevaluatedProperties` a sibling's property is judged by annotations this
+        // checker only approximates; adding one could pass here and fail the validators.
+        let unevaluated = |id: &NodeId| {
+            ir.schema(*id)
+                .is_some_and(|s| s.unevaluated_properties.is_some())
+        };
+        if own.members.iter().any(unevaluated) || owners.iter().any(unevaluated) {
+            return;
+        }
         const PROBES: [fn() -> Value; 6] = [
             || Value::Null,
             || Value::Bool(false),
@@ -429,7 +450,7 @@ impl<'a> Ctx<'a> {
         let len = if minimal {
             lo
         } else {
-            let extra = (3.0 * self.size).round() as u64;
+            let extra = (3.0 * self.size * DECAY.powi(depth as i32)).round() as u64;
             let base = lo.max(prefix_len.min(hi));
             base + self.rng.random_range(0..=extra.min(hi - base))
         };
@@ -470,7 +491,9 @@ impl<'a> Ctx<'a> {
             .filter(|n| !is_never(ir, &view.property(ir, n)))
             .collect();
         if !minimal {
-            let p = (0.7 * self.size).clamp(0.0, 1.0);
+            // Fewer optional parts deeper down: a response reads better, and stays small on
+            // specs whose objects nest many optional levels.
+            let p = (0.7 * self.size * DECAY.powi(depth as i32)).clamp(0.0, 1.0);
             for n in &optional {
                 if chosen.len() < max && self.rng.random_bool(p) {
                     chosen.push((*n).clone());

@@ -14,7 +14,7 @@ use crate::support::{temp_dir, write};
 
 /// Samples per schema in the bundled-spec test. Debug builds sample fewer to stay near 30 s;
 /// `cargo test --release` runs the full thousand.
-const SAMPLES: u64 = if cfg!(debug_assertions) { 200 } else { 1000 };
+const SAMPLES: u64 = if cfg!(debug_assertions) { 100 } else { 1000 };
 
 #[test]
 fn every_bundled_schema_yields_only_valid_values() {
@@ -101,6 +101,24 @@ fn valid_samples(spec: &Spec, name: &str, direction: Direction, n: u64) -> Vec<V
             v
         })
         .collect()
+}
+
+#[test]
+fn generators_are_shareable_across_threads() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<ValueGenerator>();
+    let (_d, spec) = spec_with("3.1.0", "Id: {type: string, format: uuid}");
+    let g = compile(&spec, "Id", Direction::Response);
+    let expected: Vec<Value> = (0..50).map(|s| g.sample(s)).collect();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let g = g.clone();
+            std::thread::spawn(move || (0..50).map(|s| g.sample(s)).collect::<Vec<Value>>())
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), expected);
+    }
 }
 
 #[test]
@@ -209,6 +227,18 @@ Contains:
   minContains: 2
   maxItems: 4
 Bounded: {type: array, items: {type: string}, minItems: 2, maxItems: 3}
+Sealed:
+  allOf:
+    - {type: object, properties: {a: {type: string}}, required: [a]}
+    - oneOf:
+        - {properties: {b: {type: integer}}, required: [b]}
+        - {properties: {c: {type: boolean}}, required: [c]}
+  unevaluatedProperties: false
+Dependent:
+  type: object
+  properties: {kort: {type: string}, udløb: {type: string, format: date}}
+  dependentRequired: {kort: [udløb]}
+  dependentSchemas: {udløb: {required: [kort]}}
 "#,
     );
     for v in valid_samples(&spec, "Closed", Direction::Neutral, 200) {
@@ -223,6 +253,8 @@ Bounded: {type: array, items: {type: string}, minItems: 2, maxItems: 3}
         "Unique",
         "Contains",
         "Bounded",
+        "Sealed",
+        "Dependent",
     ] {
         valid_samples(&spec, name, Direction::Neutral, 300);
     }
@@ -257,6 +289,22 @@ Either:
     - {type: boolean}
 Not: {type: integer, minimum: 0, maximum: 5, not: {const: 3}}
 NotString: {not: {type: string}}
+Inherited:
+  oneOf:
+    - {type: object, required: [kind], properties: {kind: {type: string}}}
+    - allOf:
+        - {type: object, required: [kind], properties: {kind: {type: string}}}
+        - {type: object, properties: {navn: {type: string}}}
+Conditional:
+  type: object
+  required: [land]
+  properties: {land: {enum: [DK, SE]}}
+  if: {properties: {land: {const: DK}}}
+  then: {required: [cpr], properties: {cpr: {type: string, format: cpr}}}
+Twins:
+  oneOf:
+    - {type: object, properties: {a: {type: string}}}
+    - {type: object, properties: {a: {type: string}}}
 Discriminated:
   oneOf:
     - {type: object, required: [kind, x], properties: {kind: {const: a}, x: {type: integer}}}
@@ -266,7 +314,15 @@ Discriminated:
     for v in valid_samples(&spec, "Merged", Direction::Neutral, 200) {
         assert!(v.get("id").is_some() && v.get("antal").is_some(), "{v}");
     }
-    for name in ["Narrowed", "Either", "Not", "NotString", "Discriminated"] {
+    for name in [
+        "Narrowed",
+        "Either",
+        "Not",
+        "NotString",
+        "Discriminated",
+        "Inherited",
+        "Conditional",
+    ] {
         valid_samples(&spec, name, Direction::Neutral, 300);
     }
     // Exactly one branch: integers 0..=10 match both, so none may appear.
@@ -274,6 +330,15 @@ Discriminated:
         let n = v.as_i64().unwrap();
         assert!(!(0..=10).contains(&n), "{n}");
     }
+    // Identical branches: no value matches exactly one.
+    let e = ValueGenerator::compile(
+        &spec,
+        &schema_loc("Twins"),
+        Direction::Neutral,
+        &GenerateOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("exactly one `oneOf` branch"), "{e}");
     let kinds: HashSet<String> = valid_samples(&spec, "Discriminated", Direction::Neutral, 50)
         .iter()
         .map(|v| v["kind"].as_str().unwrap().to_string())
