@@ -861,14 +861,14 @@ impl Ctx<'_> {
             .collect();
         let body = match &list.property {
             None => Value::Array(items),
-            Some(p) => {
-                let mut b = media
-                    .default
-                    .clone()
-                    .unwrap_or_else(|| Value::Object(Map::new()));
-                b[p.as_str()] = Value::Array(items);
-                b
-            }
+            Some(p) => match media.default.clone() {
+                Some(Value::Object(mut b)) => {
+                    b.insert(p.clone(), Value::Array(items));
+                    Value::Object(b)
+                }
+                // A nullable list wrapper whose default is null: nothing to fill in.
+                _ => return self.answer_from_spec(None, None),
+            },
         };
         let mut headers = self.documented_headers(entry, None);
         set_header(&mut headers, "X-Total-Count", total.to_string());
