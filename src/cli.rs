@@ -96,9 +96,9 @@ pub struct MockArgs {
     /// With --require-oces: the CVR the client certificate must carry.
     #[arg(long, value_name = "CVR", requires = "require_oces")]
     pub oces_cvr: Option<String>,
-    /// Print the routes served.
+    /// Print only a summary at start, not every route served.
     #[arg(long)]
-    pub routes: bool,
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]

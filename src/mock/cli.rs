@@ -128,7 +128,7 @@ fn run(args: &MockArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         print!(
             "{}",
-            banner(&mock, &format!("{scheme}://{}", running.addr), args.routes)
+            banner(&mock, &format!("{scheme}://{}", running.addr), !args.quiet)
         );
         let _ = tokio::signal::ctrl_c().await;
         running.stop().await;
@@ -162,7 +162,7 @@ pub fn banner(mock: &Mock, url: &str, routes: bool) -> String {
         }
     } else {
         out.push_str(&format!(
-            "{} routes (list them with --routes or GET {url}/__kontrakt/routes)\n",
+            "{} routes (GET {url}/__kontrakt/routes lists them)\n",
             mock.app.ops.len()
         ));
     }
