@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod diff;
 pub mod exit;
 pub mod lint;
 pub mod spec;
