@@ -159,11 +159,7 @@ pub fn judge(
     changes
 }
 
-fn verdict(
-    r: &Release,
-    f: &Fired,
-    first_deprecation: &FirstDeprecation<'_>,
-) -> Verdict {
+fn verdict(r: &Release, f: &Fired, first_deprecation: &FirstDeprecation<'_>) -> Verdict {
     let d = &f.delta;
     let (announced, announced_in) = if d.lifecycle.deprecated {
         let removal = matches!(d.kind, Kind::OperationRemoved | Kind::PathRemoved);

@@ -6,7 +6,7 @@ Most diff rules are the same check in another place (a tighter maxLength in a re
 in a request body property, ...), so their files are written from this table rather than by
 hand; the files are committed, and a change to a rule is made here and regenerated:
 
-    python3 suites/diff/generate.py
+    python3 suites/diff/generate.py && cargo fmt
 
 Hand-written detector bodies (rules about the release as a whole) are in the table as Rust text.
 """
@@ -335,8 +335,16 @@ def schema_rules():
                         "clean-unchanged": loc_pair(where, a, dict(a, description="Uændret"))})
 
 
+class PlainDumper(yaml.SafeDumper):
+    """Writes shared sub-objects out in full: anchors and aliases make fixtures hard to read."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def flow(v):
-    return yaml.safe_dump(v, default_flow_style=True, sort_keys=False, allow_unicode=True, width=1000).strip()
+    return yaml.dump(v, Dumper=PlainDumper, default_flow_style=True, sort_keys=False,
+                     allow_unicode=True, width=1000).strip()
 
 
 # ------------------------------------------------------------------------------------------
@@ -1204,7 +1212,7 @@ pub static RULES: &[&Rule] = &[
 
 
 def dump(doc):
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(doc, Dumper=PlainDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_cases(r):

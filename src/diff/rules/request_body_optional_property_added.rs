@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Request,
     summary: "a new optional property in a request body",
     why: "Clients that do not know the property simply do not send it. Listed so the change log shows the new possibility.",
-    example: "`{type: object, properties: {navn: {type: string}}}` → `{type: object, properties: {navn: &id001 {type: string}, note: *id001}}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}}}` → `{type: object, properties: {navn: {type: string}, note: {type: string}}}` as the body schema.",
     fix: "No action is needed; document what the property does and its default.",
     mirror: Some("response-body-optional-property-removed"),
     detect: Detect::Each(applies),

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Request,
     summary: "a request body property is no longer required",
     why: "Every request that carried the property is still accepted. Listed for the change log.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, kravtype: *id001}, required: [navn, kravtype]}` → `{type: object, properties: {navn: &id001 {type: string}, kravtype: *id001}, required: [navn]}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, kravtype: {type: string}}, required: [navn, kravtype]}` → `{type: object, properties: {navn: {type: string}, kravtype: {type: string}}, required: [navn]}` as the body schema.",
     fix: "No action is needed; document what the server does when the property is left out.",
     mirror: Some("response-body-property-became-required"),
     detect: Detect::Each(applies),

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Request,
     summary: "a request body property became `readOnly`",
     why: "Clients send the property, which the server now ignores or rejects: the value they set no longer takes effect.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, status: *id001}}` → `{type: object, properties: {navn: {type: string}, status: {type: string, readOnly: true}}}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, status: {type: string}}}` → `{type: object, properties: {navn: {type: string}, status: {type: string, readOnly: true}}}` as the body schema.",
     fix: "Deprecate the property in requests first and explain where the value comes from now; make it readOnly in a new major version.",
     mirror: Some("response-body-property-became-write-only"),
     detect: Detect::Each(applies),

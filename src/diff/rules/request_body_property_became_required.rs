@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Request,
     summary: "an existing request body property became required",
     why: "Clients that leave the property out (it was optional) now have their requests rejected.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, kravtype: *id001}, required: [navn]}` → `{type: object, properties: {navn: &id001 {type: string}, kravtype: *id001}, required: [navn, kravtype]}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, kravtype: {type: string}}, required: [navn]}` → `{type: object, properties: {navn: {type: string}, kravtype: {type: string}}, required: [navn, kravtype]}` as the body schema.",
     fix: "Keep it optional with a server-side default; if it must become required, announce it and change it after the notice period, in a new major version.",
     mirror: Some("response-body-property-became-optional"),
     detect: Detect::Each(applies),

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Request,
     summary: "a property removed from a request body",
     why: "Clients still send the property: a server that rejects unknown properties now fails their requests, and one that ignores them silently drops data the client believes was stored.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, note: *id001}}` → `{type: object, properties: {navn: {type: string}}}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, note: {type: string}}}` → `{type: object, properties: {navn: {type: string}}}` as the body schema.",
     fix: "Deprecate the property first (`deprecated: true`, `x-sunset`), keep accepting and ignoring it through the notice period, and document where its data goes now.",
     mirror: Some("response-body-property-added"),
     detect: Detect::Each(applies),

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Request,
     summary: "a new required property in a request body",
     why: "Existing clients do not send the new property, so every one of their requests is now rejected. A default value does not help: the schema still demands the property.",
-    example: "`{type: object, properties: {navn: {type: string}}, required: [navn]}` → `{type: object, properties: {navn: &id001 {type: string}, kravtype: *id001}, required: [navn, kravtype]}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}}, required: [navn]}` → `{type: object, properties: {navn: {type: string}, kravtype: {type: string}}, required: [navn, kravtype]}` as the body schema.",
     fix: "Add the property as optional (with a server-side default), announce that it becomes required, and make it required only after the notice period, in a new major version.",
     mirror: Some("response-body-required-property-removed"),
     detect: Detect::Each(applies),

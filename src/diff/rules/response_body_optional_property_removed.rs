@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Response,
     summary: "an optional property removed from a response body",
     why: "The property was optional, so robust clients cope, but clients that used it lose the data silently.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, note: *id001}}` → `{type: object, properties: {navn: {type: string}}}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, note: {type: string}}}` → `{type: object, properties: {navn: {type: string}}}` as the body schema.",
     fix: "Deprecate the property first and remove it after the notice period.",
     mirror: Some("request-body-optional-property-added"),
     detect: Detect::Each(applies),

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Response,
     summary: "a new property in a response body",
     why: "Clients ignore properties they do not know (tolerant reader), so nothing breaks; strict deserialisers that reject unknown fields should be configured not to.",
-    example: "`{type: object, properties: {navn: {type: string}}}` → `{type: object, properties: {navn: &id001 {type: string}, note: *id001}}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}}}` → `{type: object, properties: {navn: {type: string}, note: {type: string}}}` as the body schema.",
     fix: "No action is needed; document the new property.",
     mirror: Some("request-body-property-removed"),
     detect: Detect::Each(applies),

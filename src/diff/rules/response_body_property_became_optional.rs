@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Response,
     summary: "a response body property is no longer required (may be missing)",
     why: "Clients read the property as always present; when it is missing they fail or act on a default they never chose.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, status: *id001}, required: [navn, status]}` → `{type: object, properties: {navn: &id001 {type: string}, status: *id001}, required: [navn]}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, status: {type: string}}, required: [navn, status]}` → `{type: object, properties: {navn: {type: string}, status: {type: string}}, required: [navn]}` as the body schema.",
     fix: "Keep sending the property; if it must become optional, announce it and change it after the notice period, in a new major version.",
     mirror: Some("request-body-property-became-required"),
     detect: Detect::Each(applies),

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Response,
     summary: "a response body property is now always present",
     why: "Clients that coped with a missing property still cope. Listed for the change log.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, status: *id001}, required: [navn]}` → `{type: object, properties: {navn: &id001 {type: string}, status: *id001}, required: [navn, status]}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, status: {type: string}}, required: [navn]}` → `{type: object, properties: {navn: {type: string}, status: {type: string}}, required: [navn, status]}` as the body schema.",
     fix: "No action is needed.",
     mirror: Some("request-body-property-became-optional"),
     detect: Detect::Each(applies),

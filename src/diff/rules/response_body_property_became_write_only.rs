@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Response,
     summary: "a response body property became `writeOnly` (no longer returned)",
     why: "Clients read the property from responses; it is no longer sent, so they lose the value.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, kode: *id001}}` → `{type: object, properties: {navn: {type: string}, kode: {type: string, writeOnly: true}}}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, kode: {type: string}}}` → `{type: object, properties: {navn: {type: string}, kode: {type: string, writeOnly: true}}}` as the body schema.",
     fix: "Deprecate the property in responses first; make it writeOnly in a new major version.",
     mirror: Some("request-body-property-became-read-only"),
     detect: Detect::Each(applies),

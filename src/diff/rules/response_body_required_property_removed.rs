@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     direction: Direction::Response,
     summary: "a required property removed from a response body",
     why: "Clients read the property, which was always present; without it they fail to deserialise or act on a missing value.",
-    example: "`{type: object, properties: {navn: &id001 {type: string}, status: *id001}, required: [navn, status]}` → `{type: object, properties: {navn: {type: string}}, required: [navn]}` as the body schema.",
+    example: "`{type: object, properties: {navn: {type: string}, status: {type: string}}, required: [navn, status]}` → `{type: object, properties: {navn: {type: string}}, required: [navn]}` as the body schema.",
     fix: "Deprecate the property (`deprecated: true`, `x-sunset`), keep sending it through the notice period, and remove it in a new major version.",
     mirror: Some("request-body-required-property-added"),
     detect: Detect::Each(applies),
