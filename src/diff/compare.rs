@@ -28,6 +28,9 @@ pub struct SpecDiff<'s> {
     /// Operations found on both sides: zero with operations on both sides means the two specs
     /// are probably different APIs.
     pub matched_operations: usize,
+    /// What the catalog says about the two versions, for rules that need the notice period;
+    /// `None` from [`compare`], set by the caller when a catalog is known.
+    pub release: Option<super::policy::Release>,
 }
 
 impl SpecDiff<'_> {
@@ -343,6 +346,7 @@ pub fn compare<'s>(old: &'s Spec, new: &'s Spec) -> SpecDiff<'s> {
         old_operations: old_model.operations.len(),
         new_operations: new_model.operations.len(),
         matched_operations: matched,
+        release: None,
     }
 }
 

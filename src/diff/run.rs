@@ -185,7 +185,8 @@ fn diff_pair(
         }),
         _ => None,
     };
-    let diff = compare(&old_spec, &new_spec);
+    let mut diff = compare(&old_spec, &new_spec);
+    diff.release = release.clone();
     let unrelated = diff.unrelated();
     let fired = if unrelated {
         Vec::new()

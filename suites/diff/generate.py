@@ -11,6 +11,7 @@ hand; the files are committed, and a change to a rule is made here and regenerat
 Hand-written detector bodies (rules about the release as a whole) are in the table as Rust text.
 """
 
+import json
 import os
 import shutil
 import textwrap
@@ -1043,6 +1044,18 @@ def structural_rules():
         cases={"fires": pair(ops("get"), v2(ops("get", deprecated=True))),
                "clean": pair(ops("get"), v2(ops("get", deprecated=True, sunset="2030-01-01")))})
 
+    release = {"service": "sager", "oldVersion": "1.0.0", "newVersion": "2.0.0",
+               "noticePeriodDays": 90, "oldPublished": "2030-01-02", "newPublished": "2030-03-01",
+               "newEffective": "2030-04-01"}
+    add(id="sunset-shorter-than-notice", level="Error", direction="None", mirror=None,
+        summary="an `x-sunset` date earlier than the notice period allows",
+        why="The sunset is the date clients plan against; one that falls before the announcement plus the notice period promises less notice than the catalog does, and removing the element on that date would break the policy.",
+        example="Published 2030-03-01 with 90 days' notice, but `x-sunset: '2030-04-15'` (earliest allowed 2030-05-30).",
+        fix="Set `x-sunset` at least the notice period after the version's publication date.",
+        whole="sunset_shorter_than_notice",
+        cases={"fires": pair(ops("get"), v2(ops("get", deprecated=True, sunset="2030-04-15"))) + (release,),
+               "clean-long-enough": pair(ops("get"), v2(ops("get", deprecated=True, sunset="2030-06-01"))) + (release,)})
+
     # ---- versions
     add(id="version-not-bumped", level="Error", direction="None", mirror=None,
         summary="a breaking change without a new major `info.version`",
@@ -1071,6 +1084,30 @@ def structural_rules():
 
 
 WHOLE_FNS = {
+    "sunset_shorter_than_notice": '''
+/// Sunsets set or moved in the new spec that fall before its publication plus the notice period
+/// (needs the catalog; without one nothing is known about notice periods).
+fn detect(diff: &SpecDiff, _fired: &[Fired]) -> Vec<Delta> {
+    let Some(release) = &diff.release else {
+        return Vec::new();
+    };
+    let notice = NoticePeriod {
+        from: release.new_published,
+        days: release.notice_period_days,
+    };
+    diff.deltas
+        .iter()
+        .filter(|d| d.kind == Kind::SunsetChanged)
+        .filter(|d| {
+            let sunset = d.new_value.as_ref().and_then(|v| v.as_str());
+            sunset
+                .and_then(|s| s.parse::<Date>().ok())
+                .is_some_and(|s| s < notice.ends())
+        })
+        .cloned()
+        .collect()
+}
+''',
     "deprecated_without_sunset": '''
 /// Deprecations in the new spec whose element carries no `x-sunset`.
 fn detect(diff: &SpecDiff, _fired: &[Fired]) -> Vec<Delta> {
@@ -1132,6 +1169,7 @@ fn detect(diff: &SpecDiff, _fired: &[Fired]) -> Vec<Delta> {
 }
 
 WHOLE_IMPORTS = {
+    "sunset_shorter_than_notice": "use crate::catalog::{Date, NoticePeriod};\nuse crate::diff::compare::SpecDiff;\nuse crate::diff::delta::{Delta, Direction, Kind};\nuse crate::diff::rule::{Detect, Fired, Level, Rule};\n",
     "deprecated_without_sunset": "use crate::diff::compare::SpecDiff;\nuse crate::diff::delta::{Delta, Direction, Kind};\nuse crate::diff::rule::{Detect, Fired, Level, Rule};\nuse crate::spec::Loc;\n",
     "version_not_bumped": "use crate::catalog::Semver;\nuse crate::diff::compare::SpecDiff;\nuse crate::diff::delta::{Delta, Direction};\nuse crate::diff::rule::{Detect, Fired, Level, Rule};\nuse crate::diff::version_delta;\n",
     "version_decreased": "use crate::catalog::Semver;\nuse crate::diff::compare::SpecDiff;\nuse crate::diff::delta::{Delta, Direction};\nuse crate::diff::rule::{Detect, Fired, Level, Rule};\nuse crate::diff::version_delta;\n",
@@ -1217,7 +1255,8 @@ def dump(doc):
 
 def write_cases(r):
     d = os.path.join(SUITE_DIR, r["id"])
-    for case, (base, revision) in r["cases"].items():
+    for case, files in r["cases"].items():
+        base, revision = files[0], files[1]
         case = case.rstrip("-")
         if case == "clean":
             case = "clean"
@@ -1227,6 +1266,11 @@ def write_cases(r):
             f.write(dump(base))
         with open(os.path.join(cd, "revision.yaml"), "w") as f:
             f.write(dump(revision))
+        if len(files) > 2:
+            # What the catalog would say about the two versions (for policy-aware rules).
+            with open(os.path.join(cd, "release.json"), "w") as f:
+                json.dump(files[2], f, indent=2)
+                f.write("\n")
 
 
 def main():

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use kontrakt::diff::delta::Direction;
-use kontrakt::diff::policy::judge;
+use kontrakt::diff::policy::{Release, judge};
 use kontrakt::diff::rules::RULES;
 use kontrakt::diff::{compare, rule};
 use kontrakt::spec;
@@ -33,10 +33,11 @@ fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
 fn changes(case: &Path) -> Vec<(String, String, String)> {
     let old = spec::load(&case.join("base.yaml")).expect("base.yaml loads");
     let new = spec::load(&case.join("revision.yaml")).expect("revision.yaml loads");
-    let diff = compare(&old, &new);
+    let mut diff = compare(&old, &new);
+    diff.release = release(case);
     let fired = rule::run(RULES, &diff);
     let none = |_: &(String, String)| None;
-    judge(fired, None, &none)
+    judge(fired, diff.release.as_ref(), &none)
         .into_iter()
         .map(|c| {
             let at = |p: &Option<kontrakt::spec::Position>| {
@@ -57,6 +58,30 @@ fn changes(case: &Path) -> Vec<(String, String, String)> {
             )
         })
         .collect()
+}
+
+/// The case's `release.json` (what a catalog would say), for rules that need a notice period.
+fn release(case: &Path) -> Option<Release> {
+    let text = std::fs::read_to_string(case.join("release.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).expect("release.json is JSON");
+    let s = |k: &str| {
+        v[k].as_str()
+            .unwrap_or_else(|| panic!("release.json: {k}"))
+            .to_string()
+    };
+    let d = |k: &str| {
+        s(k).parse()
+            .unwrap_or_else(|e| panic!("release.json: {k}: {e}"))
+    };
+    Some(Release {
+        service: s("service"),
+        old_version: s("oldVersion"),
+        new_version: s("newVersion"),
+        notice_period_days: v["noticePeriodDays"].as_u64().expect("noticePeriodDays") as u32,
+        old_published: d("oldPublished"),
+        new_published: d("newPublished"),
+        new_effective: d("newEffective"),
+    })
 }
 
 #[test]

@@ -201,6 +201,7 @@ mod server_major_path_changed;
 mod server_removed;
 mod sunset_moved_earlier;
 mod sunset_removed;
+mod sunset_shorter_than_notice;
 mod version_decreased;
 mod version_not_bumped;
 mod version_unchanged;
@@ -257,6 +258,7 @@ pub static RULES: &[&Rule] = &[
     &sunset_moved_earlier::RULE,
     &sunset_removed::RULE,
     &deprecated_without_sunset::RULE,
+    &sunset_shorter_than_notice::RULE,
     &version_not_bumped::RULE,
     &version_decreased::RULE,
     &version_unchanged::RULE,
