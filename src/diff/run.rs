@@ -158,7 +158,8 @@ fn entry<'c>(cat: &'c Option<(Catalog, PathBuf)>, file: &Path) -> Option<Entry<'
     })
 }
 
-fn diff_files(old: &Path, new: &Path) -> Result<Comparison, DiffError> {
+/// Compares two spec files (judged against the catalog above them, when both are listed).
+pub fn diff_files(old: &Path, new: &Path) -> Result<Comparison, DiffError> {
     let old_cat = catalog_for(old)?;
     let new_cat = catalog_for(new)?;
     let (oe, ne) = (entry(&old_cat, old), entry(&new_cat, new));
