@@ -149,7 +149,7 @@ fn mutate(v: &mut Value, counter: &mut usize, mutations: &mut usize) {
                 && let Some(Value::Object(props)) = map.get_mut("properties")
                 && props.len() > 1
             {
-                let last = props.keys().last().cloned().unwrap_or_default();
+                let last = props.keys().next_back().cloned().unwrap_or_default();
                 props.remove(&last);
                 *mutations += 1;
             }
