@@ -6,7 +6,7 @@
 //! regard to case), responses by status key, media types and headers by name. Schemas are
 //! compared by meaning in [`super::schema`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
@@ -31,6 +31,9 @@ pub struct SpecDiff<'s> {
     /// What the catalog says about the two versions, for rules that need the notice period;
     /// `None` from [`compare`], set by the caller when a catalog is known.
     pub release: Option<super::policy::Release>,
+    /// Occurrences of shared-schema changes not listed because the change was already listed
+    /// under [`super::schema::MAX_OPERATIONS_PER_SCHEMA_CHANGE`] operations.
+    pub elided: usize,
 }
 
 impl SpecDiff<'_> {
@@ -88,6 +91,16 @@ impl<'s> Emitter<'s> {
 
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// Whether this emitter only counts (see [`Emitter::probe`]).
+    pub fn is_probe(&self) -> bool {
+        self.specs.is_none()
+    }
+
+    /// Counts a difference without recording it (for probes).
+    pub fn count_one(&mut self) {
+        self.count += 1;
     }
 
     fn subject(&self, path: &str) -> String {
@@ -244,7 +257,9 @@ struct Differ<'s> {
     old: &'s Spec,
     new: &'s Spec,
     deltas: Vec<Delta>,
-    equal: HashSet<(Loc, Loc)>,
+    known: HashMap<(Loc, Loc), bool>,
+    reported: HashMap<(Loc, Loc, Area), usize>,
+    elided: usize,
 }
 
 /// Compares two loaded specs.
@@ -255,7 +270,9 @@ pub fn compare<'s>(old: &'s Spec, new: &'s Spec) -> SpecDiff<'s> {
         old,
         new,
         deltas: Vec::new(),
-        equal: HashSet::new(),
+        known: HashMap::new(),
+        reported: HashMap::new(),
+        elided: 0,
     };
     let version = |s: &Spec| {
         s.root()
@@ -347,6 +364,7 @@ pub fn compare<'s>(old: &'s Spec, new: &'s Spec) -> SpecDiff<'s> {
         new_operations: new_model.operations.len(),
         matched_operations: matched,
         release: None,
+        elided: d.elided,
     }
 }
 
@@ -414,8 +432,11 @@ impl<'s> Differ<'s> {
     }
 
     fn schema(&mut self, e: &mut Emitter<'s>, o: &Loc, n: &Loc) {
-        let mut s = SchemaDiff::new(self.old, self.new, &mut self.equal);
+        let mut s = SchemaDiff::new(self.old, self.new, &mut self.known);
+        s.reported = Some(&mut self.reported);
+        s.area = e.base.area;
         s.compare(e, o, n, "");
+        self.elided += s.elided;
     }
 
     fn servers(&mut self) {

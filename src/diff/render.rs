@@ -158,6 +158,13 @@ pub fn text(report: &Report, fail_on: Level) -> String {
                 }
             }
         }
+        if c.elided > 0 {
+            let _ = writeln!(
+                out,
+                "\n  ({} of schema changes listed above, in further operations, are not listed)",
+                plural(c.elided, "more occurrence")
+            );
+        }
         let _ = writeln!(out, "\n  {}\n", Tally::of(&c.changes, fail_on).line());
     }
     for note in &report.notes {
@@ -187,6 +194,7 @@ pub fn json(report: &Report, fail_on: Level) -> Value {
             "new": {"file": c.new_file.to_string_lossy(), "version": c.new_version},
             "release": c.release,
             "unrelated": c.unrelated,
+            "elidedOccurrences": c.elided,
             "changes": c.changes,
         })).collect::<Vec<_>>(),
         "notes": report.notes,

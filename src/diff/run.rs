@@ -52,6 +52,8 @@ pub struct Comparison {
     pub changes: Vec<Change>,
     /// The two specs share no operation: probably different APIs compared by mistake.
     pub unrelated: bool,
+    /// Occurrences of shared-schema changes in further operations, counted but not listed.
+    pub elided: usize,
 }
 
 /// Everything a renderer needs.
@@ -224,6 +226,7 @@ fn diff_pair(
         release,
         changes,
         unrelated,
+        elided: diff.elided,
     })
 }
 

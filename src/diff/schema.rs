@@ -6,14 +6,20 @@
 //! Each schema is therefore reduced to an [`Effective`] view first and the views are compared.
 //! Recursion is cycle-safe: a pair of (old, new) locations being compared is not entered again.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
 use super::compare::Emitter;
-use super::delta::{Bound, Flags, Kind, Lifecycle};
+use super::delta::{Area, Bound, Flags, Kind, Lifecycle};
 use crate::spec::normalize::is_30;
 use crate::spec::{Loc, Spec};
+
+/// How many operations a change in one shared schema is listed under, per area (request body,
+/// response body, ...). Beyond that the change is counted, not listed: a schema at the end of a
+/// long chain of refs is reached from every operation, and listing it under each of thousands
+/// would make both the work and the report quadratic.
+pub const MAX_OPERATIONS_PER_SCHEMA_CHANGE: usize = 10;
 
 /// How deep `allOf` nesting is followed; deeper (pathological) schemas are compared as written.
 const MAX_ALLOF_DEPTH: usize = 32;
@@ -315,17 +321,33 @@ pub struct SchemaDiff<'a, 's> {
     pub new: &'s Spec,
     /// Pairs on the current recursion path: entering one again would loop.
     visiting: HashSet<(Loc, Loc)>,
-    /// Pairs already compared and found equal (valid across roots, as equality has no context).
-    pub equal: &'a mut HashSet<(Loc, Loc)>,
+    /// Pairs already compared: `true` when equal. Valid across roots, since whether two schemas
+    /// differ does not depend on where they are used; only the wording of a delta does.
+    pub known: &'a mut HashMap<(Loc, Loc), bool>,
+    /// How many times recursion stopped at a pair already being compared.
+    cuts: usize,
+    /// Pairs compared under this root.
+    done: HashSet<(Loc, Loc)>,
+    /// For each differing pair and area: under how many roots it has been reported.
+    pub reported: Option<&'a mut HashMap<(Loc, Loc, Area), usize>>,
+    /// The area of the root (set by the caller with `reported`).
+    pub area: Area,
+    /// Reports skipped because the pair was already listed often enough.
+    pub elided: usize,
 }
 
 impl<'a, 's> SchemaDiff<'a, 's> {
-    pub fn new(old: &'s Spec, new: &'s Spec, equal: &'a mut HashSet<(Loc, Loc)>) -> Self {
+    pub fn new(old: &'s Spec, new: &'s Spec, known: &'a mut HashMap<(Loc, Loc), bool>) -> Self {
         SchemaDiff {
             old,
             new,
             visiting: HashSet::new(),
-            equal,
+            known,
+            cuts: 0,
+            done: HashSet::new(),
+            reported: None,
+            area: Area::Info,
+            elided: 0,
         }
     }
 
@@ -337,9 +359,35 @@ impl<'a, 's> SchemaDiff<'a, 's> {
             return;
         };
         let pair = (old.loc.clone(), new.loc.clone());
-        if self.visiting.contains(&pair) || self.equal.contains(&pair) {
+        match self.known.get(&pair) {
+            Some(true) => return,
+            // A probe only asks whether the pair differs; the answer is already known.
+            Some(false) if out.is_probe() => {
+                out.count_one();
+                return;
+            }
+            _ => {}
+        }
+        if self.visiting.contains(&pair) {
+            self.cuts += 1;
             return;
         }
+        // Reached again by another path from the same root (a schema used twice in one body):
+        // its differences are reported once, at the first path, or shared schemas would make
+        // the work and the report grow with the number of paths through the schema graph.
+        if !self.done.insert(pair.clone()) {
+            return;
+        }
+        let area = self.area;
+        if let Some(reported) = &self.reported
+            && reported
+                .get(&(pair.0.clone(), pair.1.clone(), area))
+                .is_some_and(|n| *n >= MAX_OPERATIONS_PER_SCHEMA_CHANGE)
+        {
+            self.elided += 1;
+            return;
+        }
+        let cuts_before = self.cuts;
         self.visiting.insert(pair.clone());
         let before = out.len();
         self.keywords(out, &old, &new, path);
@@ -354,8 +402,16 @@ impl<'a, 's> SchemaDiff<'a, 's> {
         self.variants(out, &old.one_of, &new.one_of, path, "oneOf");
         self.variants(out, &old.any_of, &new.any_of, path, "anyOf");
         self.visiting.remove(&pair);
-        if out.len() == before {
-            self.equal.insert(pair);
+        let equal = out.len() == before;
+        // "Equal" is only known when no recursion was cut below: a cut pair still on the stack
+        // may differ, and its differences are reported by its own frame, not this one.
+        if !equal && let Some(reported) = &mut self.reported {
+            *reported
+                .entry((pair.0.clone(), pair.1.clone(), area))
+                .or_insert(0) += 1;
+        }
+        if !equal || self.cuts == cuts_before {
+            self.known.insert(pair, equal);
         }
     }
 
@@ -677,7 +733,7 @@ impl<'a, 's> SchemaDiff<'a, 's> {
             let o = left[i];
             let found = right.iter().position(|n| {
                 let mut probe = Emitter::probe();
-                let mut sub = SchemaDiff::new(self.old, self.new, self.equal);
+                let mut sub = SchemaDiff::new(self.old, self.new, self.known);
                 sub.compare(&mut probe, o, n, path);
                 probe.is_empty()
             });

@@ -316,22 +316,26 @@ def schema_rules():
                               if is_req else "every value the server now sends was allowed before.")
                            + " It is reported so the change log is complete.")
                     fix = "No action is needed for existing clients; mention the change in the release notes."
+                # readOnly properties are not sent and writeOnly ones not returned, so their
+                # constraints do not bind that direction.
+                access = "!d.flags.read_only" if is_req else "!d.flags.write_only"
                 rule(id=rid, level=level, direction=direction,
                      summary=f"{place}: {words(name)}",
                      why=why[0].upper() + why[1:], example=ex, fix=fix,
                      mirror=f"{mirror_where}-{mname}",
-                     pred=f"d.area == {area} && {kind_check}{pred}",
-                     cases={"fires-" + name: loc_pair(where, *fires),
-                            "clean-opposite": loc_pair(where, *clean)})
+                     pred=f"d.area == {area} && {kind_check}{pred} && {access}",
+                     cases=schema_cases(where, name, fires, clean, is_req,
+                                        is_breaking and f["stem"] == "max-length" and body))
         for stem, kind, level, (a, b), what, why, fix, bodies_only in SYMMETRIC:
             if bodies_only and not body:
                 continue
             rid = f"{where}-{stem}"
+            access = "!d.flags.read_only" if is_req else "!d.flags.write_only"
             rule(id=rid, level=level, direction=direction,
                  summary=f"{place}: {what} changed",
                  why=why, example=f"`{flow(a)}` → `{flow(b)}` in the {example_place}.", fix=fix,
                  mirror=f"{mirror_where}-{stem}",
-                 pred=f"d.area == {area} && d.kind == {kind}",
+                 pred=f"d.area == {area} && d.kind == {kind} && {access}",
                  cases={"fires": loc_pair(where, a, b),
                         "clean-unchanged": loc_pair(where, a, dict(a, description="Uændret"))})
 
@@ -341,6 +345,16 @@ class PlainDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data):
         return True
+
+
+def schema_cases(where, name, fires, clean, is_req, with_access):
+    cases = {"fires-" + name: loc_pair(where, *fires), "clean-opposite": loc_pair(where, *clean)}
+    if with_access:
+        # The same change on a property that does not travel this way is not reported.
+        flag = "readOnly" if is_req else "writeOnly"
+        a, b = (dict(x, **{flag: True}) for x in fires)
+        cases["clean-" + flag.lower().replace("only", "-only")] = loc_pair(where, a, b)
+    return cases
 
 
 def flow(v):

@@ -190,3 +190,47 @@ fn unrelated_specs_are_recognised() {
     assert!(compare(&o, &n).unrelated());
     assert!(!compare(&o, &o).unrelated());
 }
+
+#[test]
+fn a_change_inside_mutual_recursion_is_reported_for_every_operation() {
+    let spec = |max: u32| {
+        format!(
+            "openapi: 3.0.3
+info: {{title: Sager, version: 1.0.0}}
+paths:
+  /a:
+    get:
+      responses:
+        '200':
+          description: OK
+          content: {{application/json: {{schema: {{$ref: '#/components/schemas/Sag'}}}}}}
+  /b:
+    get:
+      responses:
+        '200':
+          description: OK
+          content: {{application/json: {{schema: {{$ref: '#/components/schemas/Wrapper'}}}}}}
+components:
+  schemas:
+    Sag:
+      type: object
+      properties:
+        navn: {{type: string, maxLength: {max}}}
+        wrapper: {{$ref: '#/components/schemas/Wrapper'}}
+    Wrapper:
+      type: object
+      properties:
+        sag: {{$ref: '#/components/schemas/Sag'}}
+"
+        )
+    };
+    let dir = temp_dir();
+    let o = spec::load(&write(dir.path(), "a.yaml", spec(50))).unwrap();
+    let n = spec::load(&write(dir.path(), "b.yaml", spec(40))).unwrap();
+    let ops: Vec<Option<String>> = compare(&o, &n)
+        .deltas
+        .into_iter()
+        .map(|d| d.operation)
+        .collect();
+    assert_eq!(ops, vec![Some("GET /a".into()), Some("GET /b".into())]);
+}

@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::RequestBody && d.kind == Kind::DiscriminatorChanged
+    d.area == Area::RequestBody && d.kind == Kind::DiscriminatorChanged && !d.flags.read_only
 }

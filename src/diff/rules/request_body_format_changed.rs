@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::RequestBody && d.kind == Kind::FormatChanged
+    d.area == Area::RequestBody && d.kind == Kind::FormatChanged && !d.flags.read_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::RequestBody && d.kind == Kind::Bound(Bound::MinProperties) && d.loosened()
+    d.area == Area::RequestBody
+        && d.kind == Kind::Bound(Bound::MinProperties)
+        && d.loosened()
+        && !d.flags.read_only
 }

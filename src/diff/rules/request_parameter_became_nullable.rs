@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::Parameter && d.kind == Kind::NullableChanged && d.turned_on()
+    d.area == Area::Parameter
+        && d.kind == Kind::NullableChanged
+        && d.turned_on()
+        && !d.flags.read_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::Parameter && d.kind == Kind::Bound(Bound::MaxItems) && d.tightened()
+    d.area == Area::Parameter
+        && d.kind == Kind::Bound(Bound::MaxItems)
+        && d.tightened()
+        && !d.flags.read_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::Parameter && d.kind == Kind::Bound(Bound::Maximum) && d.loosened()
+    d.area == Area::Parameter
+        && d.kind == Kind::Bound(Bound::Maximum)
+        && d.loosened()
+        && !d.flags.read_only
 }

@@ -22,4 +22,5 @@ fn applies(d: &Delta) -> bool {
         && d.kind == Kind::PatternChanged
         && d.old_value.is_none()
         && d.new_value.is_some()
+        && !d.flags.read_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::Parameter && d.kind == Kind::TypeChanged && d.new_types_accept_old()
+    d.area == Area::Parameter
+        && d.kind == Kind::TypeChanged
+        && d.new_types_accept_old()
+        && !d.flags.read_only
 }

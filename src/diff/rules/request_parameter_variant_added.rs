@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::Parameter && d.kind == Kind::VariantAdded
+    d.area == Area::Parameter && d.kind == Kind::VariantAdded && !d.flags.read_only
 }

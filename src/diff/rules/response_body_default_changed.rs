@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseBody && d.kind == Kind::DefaultChanged
+    d.area == Area::ResponseBody && d.kind == Kind::DefaultChanged && !d.flags.write_only
 }

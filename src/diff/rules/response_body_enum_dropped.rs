@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseBody && d.kind == Kind::EnumDropped
+    d.area == Area::ResponseBody && d.kind == Kind::EnumDropped && !d.flags.write_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseBody && d.kind == Kind::Bound(Bound::Minimum) && d.loosened()
+    d.area == Area::ResponseBody
+        && d.kind == Kind::Bound(Bound::Minimum)
+        && d.loosened()
+        && !d.flags.write_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseBody && d.kind == Kind::TypeChanged && d.old_types_accept_new()
+    d.area == Area::ResponseBody
+        && d.kind == Kind::TypeChanged
+        && d.old_types_accept_new()
+        && !d.flags.write_only
 }

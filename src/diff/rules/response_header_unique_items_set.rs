@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseHeader && d.kind == Kind::UniqueItemsChanged && d.turned_on()
+    d.area == Area::ResponseHeader
+        && d.kind == Kind::UniqueItemsChanged
+        && d.turned_on()
+        && !d.flags.write_only
 }

@@ -18,5 +18,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseHeader && d.kind == Kind::UniqueItemsChanged && d.turned_off()
+    d.area == Area::ResponseHeader
+        && d.kind == Kind::UniqueItemsChanged
+        && d.turned_off()
+        && !d.flags.write_only
 }

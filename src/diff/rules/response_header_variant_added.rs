@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn applies(d: &Delta) -> bool {
-    d.area == Area::ResponseHeader && d.kind == Kind::VariantAdded
+    d.area == Area::ResponseHeader && d.kind == Kind::VariantAdded && !d.flags.write_only
 }
