@@ -237,3 +237,28 @@ fn base_revision_reads_old_from_git() {
     let out = run(&["diff", "--base", "no-such-revision-xyz", KREDITOR_NEW]);
     assert_exit(&out, 2);
 }
+
+#[test]
+fn folders_without_catalogs_match_services_by_title() {
+    let dir = temp_dir();
+    write(dir.path(), "old/sager.yaml", MINIMAL_30);
+    write(
+        dir.path(),
+        "old/andet.yaml",
+        MINIMAL_30.replace("title: Sager", "title: Andet"),
+    );
+    write(
+        dir.path(),
+        "new/sager-2.yaml",
+        MINIMAL_30
+            .replace("version: 1.0.0", "version: 2.0.0")
+            .replace("  /sager:\n", "  /sager:\n    delete:\n      responses:\n        '204':\n          description: Slettet\n"),
+    );
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let out = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("operation-added"), "{stdout}");
+    assert!(stdout.contains("note: `Andet` was removed"), "{stdout}");
+    assert!(stdout.contains("1 pair compared"), "{stdout}");
+}
