@@ -166,23 +166,26 @@ impl fmt::Display for Stability {
     }
 }
 
-/// The promise a version makes: no breaking change until `days` days after `from`.
+/// A notice period running from an announcement: a breaking change announced (deprecated, or
+/// published in a version) on `from` may take effect `days` days later at the earliest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoticePeriod {
-    /// The day the notice starts running (the version's publication).
+    /// The day the notice starts running: the publication of the first version that announced
+    /// the change (for a version's own promise, its publication).
     pub from: Date,
     pub days: u32,
 }
 
 impl NoticePeriod {
-    /// The first day on which a breaking successor may be published.
+    /// The first day on which the announced breaking change may take effect.
     pub fn ends(&self) -> Date {
         self.from.add_days(i64::from(self.days))
     }
 
-    /// Whether a breaking successor published on `date` respects the notice.
-    pub fn respected_by(&self, date: Date) -> bool {
-        self.from.days_between(date) >= i64::from(self.days)
+    /// Whether a breaking change taking effect on `effective` (the new version's effective date)
+    /// was announced at least the notice period before.
+    pub fn respected_by(&self, effective: Date) -> bool {
+        self.from.days_between(effective) >= i64::from(self.days)
     }
 }
 
@@ -651,6 +654,7 @@ pub fn parse(path: &Path, text: String) -> Result<Catalog, CatalogError> {
         spans: parsed.spans,
         format: Format::Yaml,
         line_starts: Default::default(),
+        char_checkpoints: Default::default(),
     };
     let reader = Reader { source: &source };
     let (catalog_version, common, services) = reader.catalog()?;

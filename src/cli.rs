@@ -30,6 +30,8 @@ pub enum Command {
     /// Writes PEM files and a .p12 for the mock's TLS and for local tests; the certificates are
     /// valid nowhere else.
     Certs(CertsArgs),
+    /// Breaking changes between two spec versions, judged against the notice periods.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +101,52 @@ pub struct MockArgs {
     /// Print only a summary at start, not every route served.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Breaking changes between two spec versions, judged against the notice periods.\n\n\
+OLD and NEW are spec files or folders. Folders with a catalog.yaml are matched service by \
+service (latest version on each side); other folders by info.title. A file listed in a \
+catalog.yaml above it is judged against the notice period of its service. With --base REV, OLD \
+is read from that git revision (NEW defaults to OLD as it is now).\n\n\
+Exit codes: 0 no breaking change at or above --fail-on (or all allowed by the notice policy), \
+1 breaking changes, 2 kontrakt could not do its job."
+)]
+pub struct DiffArgs {
+    /// The old spec (file or folder); with --base, a path in the repository at that revision.
+    #[arg(required_unless_present_any = ["rules", "explain"])]
+    pub old: Option<PathBuf>,
+    /// The new spec (file or folder); defaults to OLD with --base.
+    pub new: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// List the diff rules and exit.
+    #[arg(long)]
+    pub rules: bool,
+    /// Explain one rule (why it breaks clients, an example, how to evolve safely) and exit.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+    /// Read OLD from this git revision (`git archive`; the working tree is not touched).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The lowest level that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod diff;
 pub mod exit;
 pub mod generate;
 pub mod lint;

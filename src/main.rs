@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kontrakt::ExitStatus;
-use kontrakt::cli::{BenchArgs, CertsArgs, Cli, Command, Format, LintArgs};
+use kontrakt::cli::{
+    BenchArgs, CertsArgs, Cli, Command, DiffArgs, DiffFormat, FailOn, Format, LintArgs,
+};
+use kontrakt::diff;
 use kontrakt::lint::{self, rules::RULES};
 
 fn main() -> ExitCode {
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
         Command::Mock(args) => kontrakt::mock::cli::command(&args),
         Command::Bench(args) => bench_command(&args),
         Command::Certs(args) => certs_command(&args),
+        Command::Diff(args) => diff_command(&args),
     };
     ExitCode::from(status.code() as u8)
 }
@@ -128,5 +132,105 @@ fn certs_command(args: &CertsArgs) -> ExitStatus {
             eprintln!("kontrakt certs: {e}");
             ExitStatus::Failure
         }
+    }
+}
+
+fn diff_command(args: &DiffArgs) -> ExitStatus {
+    let rules = diff::rules::RULES;
+    if let Some(id) = &args.explain {
+        let Some(rule) = rules.iter().find(|r| r.id == id) else {
+            eprintln!("error: no diff rule `{id}`; `kontrakt diff --rules` lists them");
+            return ExitStatus::Failure;
+        };
+        emit(&format!(
+            "{} ({}, {})\n\n{}\n\nWhy: {}\n\nExample: {}\n\nHow to evolve safely: {}\n{}",
+            rule.id,
+            rule.level.as_str(),
+            rule.direction.as_str(),
+            rule.summary,
+            rule.why,
+            rule.example,
+            rule.fix,
+            rule.mirror
+                .map(|m| format!("\nMirror rule: {m}\n"))
+                .unwrap_or_default()
+        ));
+        return ExitStatus::Clean;
+    }
+    if args.rules {
+        let mut text = String::new();
+        for r in rules {
+            text.push_str(&format!(
+                "{:<52} {:<8} {:<9} {}\n",
+                r.id,
+                r.level.as_str(),
+                r.direction.as_str(),
+                r.summary
+            ));
+        }
+        text.push_str(&format!("{} rules\n", rules.len()));
+        emit(&text);
+        return ExitStatus::Clean;
+    }
+    let Some(old) = args.old.clone() else {
+        eprintln!("error: OLD is required");
+        return ExitStatus::Failure;
+    };
+    let new = match (&args.new, &args.base) {
+        (Some(n), _) => n.clone(),
+        (None, Some(_)) => old.clone(),
+        (None, None) => {
+            eprintln!(
+                "error: NEW is required (or give --base REV to compare OLD with a git revision)"
+            );
+            return ExitStatus::Failure;
+        }
+    };
+    let options = diff::run::Options {
+        old,
+        new,
+        base: args.base.clone(),
+    };
+    let report = match diff::run::run(&options) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Failure;
+        }
+    };
+    let fail_on = match args.fail_on {
+        FailOn::Error => diff::Level::Error,
+        FailOn::Warning => diff::Level::Warning,
+    };
+    let rendered = match args.format {
+        DiffFormat::Text => diff::render::text(&report, fail_on),
+        DiffFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&diff::render::json(&report, fail_on))
+                .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        DiffFormat::Markdown => diff::render::markdown(&report),
+    };
+    emit(&rendered);
+    for c in report.comparisons.iter().filter(|c| c.unrelated) {
+        eprintln!(
+            "warning: `{}` and `{}` have no operation in common; are they versions of the same API?",
+            c.old_file.display(),
+            c.new_file.display()
+        );
+    }
+    if report.comparisons.iter().any(|c| c.unrelated) {
+        return ExitStatus::Failure;
+    }
+    let failing = report
+        .comparisons
+        .iter()
+        .flat_map(|c| &c.changes)
+        .any(|c| c.fails(fail_on));
+    if failing {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
     }
 }

@@ -109,6 +109,10 @@ pub struct SourceFile {
     pub format: Format,
     /// Byte offsets of line starts, built on first use (finding many lines would be quadratic).
     pub line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// (byte offset, characters before it) about every 4 KiB, built on first use: a minified
+    /// JSON file is one line, and counting characters from its start for every position asked
+    /// for (the diff asks for thousands) would be quadratic.
+    pub char_checkpoints: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 /// A place in a file as shown to users: 1-based line and character column.
@@ -158,7 +162,7 @@ impl SourceFile {
     /// Turns a parser position into a user-facing one (JSON byte columns become characters).
     pub fn position_of(&self, pos: Pos) -> Position {
         let column = match self.format {
-            Format::Json => byte_col_to_char_col(self.line_text(pos.line), pos.col),
+            Format::Json => self.char_col(pos.line, pos.col),
             _ => pos.col,
         };
         Position {
@@ -166,6 +170,42 @@ impl SourceFile {
             line: pos.line,
             column,
         }
+    }
+
+    /// The character column of a byte column on a line.
+    fn char_col(&self, line: u32, byte_col: u32) -> u32 {
+        const LONG: usize = 4096;
+        let text = self.line_text(line);
+        if text.len() < LONG {
+            return byte_col_to_char_col(text, byte_col);
+        }
+        let start = text.as_ptr() as usize - self.text.as_ptr() as usize;
+        let mut byte = start + (byte_col.saturating_sub(1) as usize).min(text.len());
+        while byte > start && !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let checkpoints = self.char_checkpoints.get_or_init(|| {
+            let mut out = vec![(0usize, 0usize)];
+            let (mut at, mut chars) = (0usize, 0usize);
+            while at + LONG < self.text.len() {
+                let mut next = at + LONG;
+                while !self.text.is_char_boundary(next) {
+                    next -= 1;
+                }
+                chars += self.text[at..next].chars().count();
+                at = next;
+                out.push((at, chars));
+            }
+            out
+        });
+        let chars_before = |x: usize| {
+            let i = checkpoints
+                .partition_point(|(b, _)| *b <= x)
+                .saturating_sub(1);
+            let (b, c) = checkpoints[i];
+            c + self.text[b..x].chars().count()
+        };
+        (chars_before(byte) - chars_before(start)) as u32 + 1
     }
 
     /// The text of a 1-based line, without its line break ("" past the end).

@@ -6,6 +6,9 @@
 //! - `source_map`: positions reported in referenced files, character columns, encoded refs.
 //! - `model`: the operation model built from a fixture.
 //! - `cli`: the binary end to end (exit codes, snapshots of stdout and stderr).
+//! - `diff_rules`: every diff rule against its fixture pairs in `suites/diff/`, and the registry.
+//! - `diff_compare`: the structural diff: equivalent rewrites are no change, hidden changes are found.
+//! - `diff_cli`: `kontrakt diff` end to end on the bundled specs.
 //! - `corpus`: the real-world corpus beside the checkout, when present.
 //! - `generate`: generated values validated against the schemas they were generated from.
 //! - `mock`: the mock served on loopback and driven over HTTP.
@@ -15,6 +18,9 @@
 mod auth;
 mod cli;
 mod corpus;
+mod diff_cli;
+mod diff_compare;
+mod diff_rules;
 mod generate;
 mod lint_rules;
 mod load;
