@@ -562,9 +562,20 @@ impl Compiler<'_> {
                             .and_then(|e| e.value.as_ref())
                             .and_then(|l| self.spec.get(l))
                             .cloned();
-                        let default = example
-                            .or_else(|| generator.as_ref().map(|g| g.sample(self.seed)))
-                            .map(|v| header_text(&v));
+                        let fits = |t: &String| hyper::header::HeaderValue::from_str(t).is_ok();
+                        let default = example.map(|v| header_text(&v)).filter(fits).or_else(|| {
+                            // Header values are visible ASCII: try a few seeds for one that is.
+                            let g = generator.as_ref()?;
+                            (0..32)
+                                .map(|i| header_text(&g.sample(self.seed.wrapping_add(i))))
+                                .find(fits)
+                        });
+                        if default.is_none() && generator.is_some() {
+                            notices.push(self.notice(
+                                &h.loc,
+                                format!("no value for header {} fits in an HTTP header, so it is left out", h.name),
+                            ));
+                        }
                         HeaderEntry {
                             name: h.name.clone(),
                             required: h.required,
@@ -820,15 +831,43 @@ fn item_properties(op: &OpEntry) -> Option<Vec<String>> {
 /// Where a download's bytes come from when nothing was uploaded: a minimal valid PDF for
 /// `application/pdf`, else empty.
 pub fn placeholder_bytes(media: &str) -> Bytes {
+    static PDF: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
     if essence(media) == "application/pdf" {
-        Bytes::from_static(MINIMAL_PDF)
+        PDF.get_or_init(|| Bytes::from(minimal_pdf())).clone()
     } else {
         Bytes::new()
     }
 }
 
-/// A one-page, empty PDF (hand-written; xref offsets computed for exactly these bytes).
-const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+/// A one-page, empty PDF with a correct cross-reference table.
+fn minimal_pdf() -> Vec<u8> {
+    let objects = [
+        "<</Type/Catalog/Pages 2 0 R>>",
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<<>>>>",
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
 
 /// The directory where uploads go when none is configured.
 pub fn default_upload_dir() -> PathBuf {

@@ -39,6 +39,13 @@ pub fn parse(
                     "the multipart Content-Type has no boundary parameter".into(),
                 )
             })?;
+            if boundary.len() > 70 {
+                // RFC 2046 §5.1.1: at most 70 characters (and a longer one costs every search).
+                return Err(bad(
+                    "multipart",
+                    "the multipart boundary is longer than 70 characters".into(),
+                ));
+            }
             let parts = multipart(bytes, &boundary).map_err(|m| bad("multipart", m))?;
             Ok(fields_to_object(parts, shape))
         }
@@ -149,10 +156,7 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if from > haystack.len() || needle.is_empty() {
         return None;
     }
-    haystack[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    memchr::memmem::find(&haystack[from..], needle).map(|i| i + from)
 }
 
 #[cfg(test)]

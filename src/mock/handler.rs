@@ -21,7 +21,7 @@ use super::router::Match;
 use super::server::{Conn, Mock};
 use super::state::{self, ItemAction, Role};
 use super::upload;
-use crate::spec::model::ParamIn;
+use crate::spec::model::{ParamIn, StatusSpec};
 
 /// Characters escaped in a path segment: everything but RFC 3986 unreserved characters.
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -39,6 +39,7 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+        // The mock's own plumbing is not the service's: no rate limit, no credentials.
         return super::admin::handle(
             mock,
             &method,
@@ -48,57 +49,9 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
         )
         .await;
     }
-    if mock.gate.is_token_endpoint(&path) {
-        return mock
-            .gate
-            .token(mock, &method, &parts.headers, body, conn)
-            .await;
-    }
-    let (op_index, values) = match mock.app.router.route(&method, &path) {
-        Match::Found { op, values } => (op, values),
-        Match::MethodNotAllowed { allow } => {
-            let p = Problem::new(
-                405,
-                "method-not-allowed",
-                "Method Not Allowed",
-                format!(
-                    "{method} is not documented for {path}; documented: {}",
-                    allow.join(", ")
-                ),
-            )
-            .at(&path);
-            return problem(mock, None, p, vec![("Allow".into(), allow.join(", "))]);
-        }
-        Match::NotFound => {
-            let p = Problem::new(
-                404,
-                "not-found",
-                "Not Found",
-                format!("no served operation has the path {path}"),
-            )
-            .at(&path);
-            return problem(mock, None, p, Vec::new());
-        }
-    };
-    let op = &mock.app.ops[op_index];
-    let head = method == "HEAD";
-    if let Some(policy) = &mock.options.oces
-        && let Err(rejection) = crate::tls::oces::check_peer(
-            (!conn.client_certs.is_empty()).then_some(conn.client_certs.as_slice()),
-            policy,
-        )
-    {
-        let p = Problem::new(
-            403,
-            rejection.code(),
-            "Forbidden",
-            format!("the client certificate is not an accepted OCES3 organisation certificate: {rejection}"),
-        )
-        .at(&path);
-        return problem(mock, Some(op), p, Vec::new());
-    }
 
-    // Gatekeeping: who is calling, whether they are within their rate, whether they may.
+    // Gatekeeping: who is calling and whether they are within their rate, for every request
+    // to the service (the token endpoint and unknown paths included, so guessing is throttled).
     let client = mock.gate.identify(&parts.headers, conn);
     let mut extra: Vec<(String, String)> = Vec::new();
     if let Some(limiter) = &mock.limiter {
@@ -120,8 +73,59 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
                 ),
             )
             .at(&path);
-            return problem(mock, Some(op), p, extra);
+            return problem(mock, None, p, extra);
         }
+    }
+    if mock.gate.is_token_endpoint(&path) {
+        let response = mock
+            .gate
+            .token(mock, &method, &parts.headers, body, conn)
+            .await;
+        return with_headers(response, extra);
+    }
+    let (op_index, values) = match mock.app.router.route(&method, &path) {
+        Match::Found { op, values } => (op, values),
+        Match::MethodNotAllowed { allow } => {
+            let p = Problem::new(
+                405,
+                "method-not-allowed",
+                "Method Not Allowed",
+                format!(
+                    "{method} is not documented for {path}; documented: {}",
+                    allow.join(", ")
+                ),
+            )
+            .at(&path);
+            extra.push(("Allow".into(), allow.join(", ")));
+            return problem(mock, None, p, extra);
+        }
+        Match::NotFound => {
+            let p = Problem::new(
+                404,
+                "not-found",
+                "Not Found",
+                format!("no served operation has the path {path}"),
+            )
+            .at(&path);
+            return problem(mock, None, p, extra);
+        }
+    };
+    let op = &mock.app.ops[op_index];
+    let head = method == "HEAD";
+    if let Some(policy) = &mock.options.oces
+        && let Err(rejection) = crate::tls::oces::check_peer(
+            (!conn.client_certs.is_empty()).then_some(conn.client_certs.as_slice()),
+            policy,
+        )
+    {
+        let p = Problem::new(
+            403,
+            rejection.code(),
+            "Forbidden",
+            format!("the client certificate is not an accepted OCES3 organisation certificate: {rejection}"),
+        )
+        .at(&path);
+        return problem(mock, Some(op), p, extra);
     }
     if let Err((p, headers)) = mock.gate.authorize(op, &parts.headers, &query, conn) {
         extra.extend(headers);
@@ -154,6 +158,23 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
             }
         }
     }
+
+    // What the client asked for.
+    let prefer = match Prefer::parse(
+        parts
+            .headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    ) {
+        Ok(p) => p,
+        Err(message) => {
+            let p = Problem::new(400, "invalid-prefer", "Bad Request", message).at(&path);
+            return problem(mock, Some(op), p, extra);
+        }
+    };
+    // A response asked for by `Prefer` bypasses state: an upload is checked, not stored.
+    let from_spec_only = prefer.code.is_some() || prefer.example.is_some();
 
     // Body.
     let mut body_value: Option<Value> = None;
@@ -194,6 +215,10 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
                 if !violations.is_empty() {
                     return invalid(mock, op, &path, violations, extra);
                 }
+                if from_spec_only {
+                    let response = ctx_free_response(mock, op, &path, &prefer, &parts.headers);
+                    return with_headers(response, extra);
+                }
                 let key = upload::key(op, &values);
                 match mock
                     .blobs
@@ -231,20 +256,6 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
         return invalid(mock, op, &path, violations, extra);
     }
 
-    // What the client asked for.
-    let prefer = match Prefer::parse(
-        parts
-            .headers
-            .get_all("prefer")
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    ) {
-        Ok(p) => p,
-        Err(message) => {
-            let p = Problem::new(400, "invalid-prefer", "Bad Request", message).at(&path);
-            return problem(mock, Some(op), p, extra);
-        }
-    };
     let accept = header(&parts.headers, "accept");
     let ctx = Ctx {
         mock,
@@ -256,12 +267,38 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
         accept,
         head,
     };
-    let mut response = if prefer.code.is_some() || prefer.example.is_some() {
+    let response = if from_spec_only {
         ctx.answer_from_spec(None, body_value.as_ref())
     } else {
         ctx.stateful(body_value.as_ref(), upload_outcome.as_ref(), &values)
             .await
     };
+    with_headers(response, extra)
+}
+
+/// The spec's answer to a request whose body is not read (an upload under `Prefer: code=`).
+fn ctx_free_response(
+    mock: &Mock,
+    op: &OpEntry,
+    path: &str,
+    prefer: &Prefer,
+    headers: &HeaderMap,
+) -> Response<Body> {
+    let ctx = Ctx {
+        mock,
+        op,
+        path,
+        query: "",
+        headers,
+        prefer,
+        accept: header(headers, "accept"),
+        head: false,
+    };
+    ctx.answer_from_spec(None, None)
+}
+
+/// Adds headers to a response already built.
+fn with_headers(mut response: Response<Body>, extra: Vec<(String, String)>) -> Response<Body> {
     for (name, value) in extra {
         if let (Ok(n), Ok(v)) = (
             hyper::header::HeaderName::from_bytes(name.as_bytes()),
@@ -358,6 +395,14 @@ fn check_params(
         Vec::new()
     };
     for p in &op.params {
+        // OpenAPI: header parameters with these names are ignored (the protocol owns them).
+        if p.location == ParamIn::Header
+            && ["accept", "content-type", "authorization"]
+                .iter()
+                .any(|n| p.name.eq_ignore_ascii_case(n))
+        {
+            continue;
+        }
         let raw: Option<Value> = match p.location {
             ParamIn::Path => op
                 .path_names
@@ -679,8 +724,13 @@ impl Ctx<'_> {
         {
             set_header(&mut headers, "X-Total-Count", items.len().to_string());
         }
+        // `Prefer: code=404` answered by a `4XX` or `default` entry is still a 404.
+        let status = match (self.prefer.code, entry.status) {
+            (Some(c), StatusSpec::Range(_) | StatusSpec::Default) if c >= 200 => c,
+            _ => entry.code(500),
+        };
         self.write(Answer {
-            status: entry.code(500),
+            status,
             headers,
             body,
         })
@@ -741,7 +791,25 @@ impl Ctx<'_> {
             Ok(m) => m,
             Err(r) => return *r,
         };
+        if let Some(m) = media
+            && m.default.is_none()
+            && let Err(r) = self.body(m)
+        {
+            return *r;
+        }
         let mut store = self.mock.store();
+        if store.total() >= state::MAX_RECORDS {
+            drop(store);
+            return self.problem(Problem::new(
+                507,
+                "storage-full",
+                "Insufficient Storage",
+                format!(
+                    "the mock keeps at most {} records; reset it (POST /__kontrakt/reset)",
+                    state::MAX_RECORDS
+                ),
+            ));
+        }
         let seq = store.next_seq();
         let mut body = media.and_then(|m| m.default.clone());
         if let (Some(b), Some(m), Some(req)) = (&mut body, media, request) {
@@ -873,9 +941,11 @@ impl Ctx<'_> {
         let mut headers = self.documented_headers(entry, None);
         set_header(&mut headers, "X-Total-Count", total.to_string());
         if end < total && size != usize::MAX {
+            // Only the operation's own parameters are carried over: anything else in the query
+            // (an apiKey, say) must not be echoed into a header.
             let mut next: Vec<(String, String)> = pairs
                 .iter()
-                .filter(|(k, _)| k != "page" && k != "size")
+                .filter(|(k, _)| k != "page" && k != "size" && declared(k))
                 .cloned()
                 .collect();
             next.push(("page".into(), (page + 1).to_string()));

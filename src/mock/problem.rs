@@ -82,14 +82,16 @@ impl Problem {
         let Some(media) = response.media.iter().find(|m| m.kind == BodyKind::Json) else {
             return (plain, "application/problem+json".into());
         };
+        // Without a schema to check against, or a valid body to start from, the plain problem
+        // goes out as what it is rather than under a media type it may not fit.
         let Some(validator) = &media.validator else {
-            return (plain, media.name.clone());
+            return (plain, "application/problem+json".into());
         };
         if validator.is_valid(&plain) {
             return (plain, media.name.clone());
         }
         let Some(Value::Object(base)) = media.default.clone() else {
-            return (plain, media.name.clone());
+            return (plain, "application/problem+json".into());
         };
         // Start from a body valid for the documented schema and carry over each of our fields
         // that keeps it valid, under our name or a documented synonym.

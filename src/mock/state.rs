@@ -50,6 +50,10 @@ pub enum ItemAction {
     Other,
 }
 
+/// A bound on what clients can make the mock remember (a load test creating records for
+/// minutes stays far below it).
+pub const MAX_RECORDS: usize = 1_000_000;
+
 /// The records of every collection, in insertion order.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -163,6 +167,11 @@ impl Store {
         self.collections.get(collection).map_or(0, IndexMap::len)
     }
 
+    /// Records in all collections.
+    pub fn total(&self) -> usize {
+        self.collections.values().map(IndexMap::len).sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.collections.values().all(IndexMap::is_empty)
     }
@@ -180,8 +189,10 @@ impl Store {
         Value::Object(out)
     }
 
+    /// Forgets every record and restarts the id sequence, as at start.
     pub fn clear(&mut self) {
         self.collections.clear();
+        self.next = 0;
     }
 
     /// Finds a record by id in any collection (uploads name documents by id alone).

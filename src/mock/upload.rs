@@ -32,6 +32,9 @@ use super::negotiate::essence;
 use super::problem::Problem;
 use super::server::Mock;
 
+/// A bound on what one client can make the mock keep.
+pub const MAX_DOCUMENTS: usize = 10_000;
+
 /// What is stored for one document.
 #[derive(Debug, Clone)]
 struct Blob {
@@ -56,6 +59,24 @@ pub struct Blobs {
     dir: PathBuf,
     max: u64,
     map: Mutex<HashMap<String, Blob>>,
+    /// Documents an upload is being written to: a second upload to one of them gets 409
+    /// rather than interleaving its bytes with the first.
+    busy: Mutex<std::collections::HashSet<String>>,
+}
+
+/// Marks a document busy for as long as it lives.
+struct Busy<'a> {
+    set: &'a Mutex<std::collections::HashSet<String>>,
+    key: String,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
 }
 
 /// The document an operation's path names: its last path parameter's value.
@@ -75,6 +96,7 @@ impl Blobs {
             dir,
             max,
             map: Mutex::new(HashMap::new()),
+            busy: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -99,11 +121,39 @@ impl Blobs {
         headers: &HeaderMap,
         mut body: Incoming,
     ) -> Result<Outcome, Problem> {
+        if !self
+            .busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string())
+        {
+            return Err(Problem::new(
+                409,
+                "upload-in-progress",
+                "Conflict",
+                "another upload to this document is in progress",
+            ));
+        }
+        let _busy = Busy {
+            set: &self.busy,
+            key: key.to_string(),
+        };
         let existing = self.lock().get(key).cloned();
+        if existing.is_none() && self.lock().len() >= MAX_DOCUMENTS {
+            return Err(Problem::new(
+                507,
+                "storage-full",
+                "Insufficient Storage",
+                format!(
+                    "the mock keeps at most {MAX_DOCUMENTS} documents; reset it (POST /__kontrakt/reset)"
+                ),
+            ));
+        }
         let stored = existing.as_ref().map_or(0, |b| b.size);
         // Where this request's bytes start.
         let tus_offset = header(headers, "upload-offset").map(|v| v.trim().parse::<u64>());
         let range = header(headers, "content-range").map(parse_content_range);
+        let resumable = tus_offset.is_some() || range.is_some();
         let (start, mut total) = match (tus_offset, range) {
             (Some(Err(_)), _) => return Err(bad("Upload-Offset is not a number")),
             (Some(Ok(offset)), _) => (offset, None),
@@ -111,7 +161,9 @@ impl Blobs {
             (None, Some(Ok((a, total)))) => (a, total),
             (None, None) => (0, None),
         };
-        if start != 0 && start != stored {
+        // A resumed upload (tus offset or Content-Range) must continue exactly where the stored
+        // bytes end; only a whole body starts over.
+        if (start != 0 || (resumable && existing.is_some())) && start != stored {
             return Err(Problem::new(
                 409,
                 "offset-mismatch",
@@ -129,7 +181,7 @@ impl Blobs {
         let content_length =
             header(headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
         if let Some(len) = content_length
-            && start + len > limit
+            && start.saturating_add(len) > limit
         {
             return Err(self.too_large(limit, declared_size));
         }
@@ -191,7 +243,11 @@ impl Blobs {
                 let Ok(data) = frame.into_data() else {
                     continue;
                 };
-                if start + written + data.len() as u64 > limit {
+                if start
+                    .saturating_add(written)
+                    .saturating_add(data.len() as u64)
+                    > limit
+                {
                     return Err(self.too_large(limit, declared_size));
                 }
                 if wants_pdf && start == 0 && head.len() < 5 {
@@ -209,7 +265,13 @@ impl Blobs {
             }
         }
         .await;
+        // tokio writes on a blocking thread: flush so the bytes are on disk before anyone
+        // (a download, a size check) looks, and before a refused upload is cut back.
+        let flushed = file.flush().await;
         drop(file);
+        let result = result.and_then(|()| {
+            flushed.map_err(|e| server_error(&format!("cannot store the upload: {e}")))
+        });
         if let Err(p) = result {
             // What this request sent is not kept: the stored document is as before.
             discard(start).await;

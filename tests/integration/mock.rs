@@ -336,6 +336,14 @@ fn prefer_selects_status_example_and_dynamic_bodies() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 400);
+    // A status covered only by `default` is answered with that status, in the default's shape.
+    let r = c
+        .get(format!("{}{BASE}/status", s.url))
+        .header("prefer", "code=404")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(json_of(r)["fejlkode"], "SKP-VAL-001");
 }
 
 #[test]
@@ -577,6 +585,18 @@ fn rate_limits_answer_429_with_headers() {
             .unwrap()
             .starts_with("\"default\";r=0;")
     );
+    // Unknown paths and the token endpoint count against the same quota.
+    assert_eq!(
+        c.get(format!("{}/ukendt", s.url)).send().unwrap().status(),
+        429
+    );
+    assert_eq!(
+        c.post(format!("{}/oauth2/token", s.url))
+            .send()
+            .unwrap()
+            .status(),
+        429
+    );
 }
 
 fn pdf(len: usize) -> Vec<u8> {
@@ -663,6 +683,16 @@ fn uploads_stream_to_disk_with_limits_and_downloads_support_ranges() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 400, "a wrong digest is refused");
+    // A resumed upload must continue where the stored bytes end.
+    let r = c
+        .put(&url)
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/pdf")
+        .header("content-range", "bytes 0-9/300000")
+        .body(pdf(10))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 409);
     let r = c.get(&url).bearer_auth(TOKEN).send().unwrap();
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
