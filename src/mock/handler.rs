@@ -52,10 +52,9 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
 
     // Gatekeeping: who is calling and whether they are within their rate, for every request
     // to the service (the token endpoint and unknown paths included, so guessing is throttled).
-    let client = mock.gate.identify(&parts.headers, conn);
     let mut extra: Vec<(String, String)> = Vec::new();
     if let Some(limiter) = &mock.limiter {
-        let decision = limiter.check(&client);
+        let decision = limiter.check(&mock.gate.identify(&parts.headers, conn));
         for (name, value) in limiter.headers(&decision) {
             extra.push((name.to_string(), value));
         }
