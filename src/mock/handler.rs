@@ -590,6 +590,15 @@ impl Ctx<'_> {
         })
     }
 
+    /// The documented response and the media type `Accept` picks for it.
+    fn pick(
+        &self,
+        fallback: Option<u16>,
+    ) -> Result<(&ResponseEntry, Option<&ResponseMedia>), Early> {
+        let entry = self.entry(fallback)?;
+        Ok((entry, self.media(entry)?))
+    }
+
     /// The media type `Accept` picks among the entry's, or 406.
     fn media<'e>(&self, entry: &'e ResponseEntry) -> Result<Option<&'e ResponseMedia>, Early> {
         if entry.media.is_empty() {
@@ -703,12 +712,8 @@ impl Ctx<'_> {
 
     /// Answers from the spec alone: the entry for the status, its example or generated body.
     fn answer_from_spec(&self, fallback: Option<u16>, _request: Option<&Value>) -> Response<Body> {
-        let entry = match self.entry(fallback) {
-            Ok(e) => e,
-            Err(r) => return *r,
-        };
-        let media = match self.media(entry) {
-            Ok(m) => m,
+        let (entry, media) = match self.pick(fallback) {
+            Ok(picked) => picked,
             Err(r) => return *r,
         };
         let body = match media.map(|m| self.body(m)).transpose() {
@@ -782,12 +787,8 @@ impl Ctx<'_> {
     }
 
     fn create(&self, request: Option<&Value>, id_field: Option<&str>) -> Response<Body> {
-        let entry = match self.entry(None) {
-            Ok(e) => e,
-            Err(r) => return *r,
-        };
-        let media = match self.media(entry) {
-            Ok(m) => m,
+        let (entry, media) = match self.pick(None) {
+            Ok(picked) => picked,
             Err(r) => return *r,
         };
         if let Some(m) = media
@@ -858,12 +859,8 @@ impl Ctx<'_> {
     }
 
     fn list(&self) -> Response<Body> {
-        let entry = match self.entry(None) {
-            Ok(e) => e,
-            Err(r) => return *r,
-        };
-        let media = match self.media(entry) {
-            Ok(m) => m,
+        let (entry, media) = match self.pick(None) {
+            Ok(picked) => picked,
             Err(r) => return *r,
         };
         let Some(media) = media.filter(|m| m.list.is_some()) else {
@@ -1045,12 +1042,8 @@ impl Ctx<'_> {
         if action == ItemAction::Other {
             return self.answer_from_spec(None, request);
         }
-        let entry = match self.entry(None) {
-            Ok(e) => e,
-            Err(r) => return *r,
-        };
-        let media = match self.media(entry) {
-            Ok(m) => m,
+        let (entry, media) = match self.pick(None) {
+            Ok(picked) => picked,
             Err(r) => return *r,
         };
         let mut headers = self.documented_headers(entry, None);
@@ -1084,18 +1077,14 @@ impl Ctx<'_> {
     }
 
     fn after_upload(&self, outcome: &upload::Outcome) -> Response<Body> {
-        let entry = match self.entry(None) {
-            Ok(e) => e,
+        let (entry, media) = match self.pick(None) {
+            Ok(picked) => picked,
             Err(r) => return *r,
         };
         let mut headers = self.documented_headers(entry, None);
         for (name, value) in &outcome.headers {
             set_header(&mut headers, name, value.clone());
         }
-        let media = match self.media(entry) {
-            Ok(m) => m,
-            Err(r) => return *r,
-        };
         let body = match media {
             Some(m) => match self.body(m) {
                 Ok(b) => b,
