@@ -1122,6 +1122,55 @@ fn bad_tls_files_and_options_exit_2_naming_the_file() {
         "{err}"
     );
     assert!(!err.contains("forkert"), "the password leaked: {err}");
+    let no_auth = crate::support::write(dir.path(), "tom.yaml", "rate: 1\n");
+    let data = crate::support::write(dir.path(), "data.yaml", "{}\n");
+    let cert = garbage.to_str().unwrap();
+    for (args, says) in [
+        (
+            vec!["mock", spec, "--config", no_auth.to_str().unwrap()],
+            "tom.yaml:1:1: the config file has no `auth` section",
+        ),
+        (
+            vec![
+                "mock",
+                spec,
+                "--stateless",
+                "--data",
+                data.to_str().unwrap(),
+            ],
+            "--data needs state",
+        ),
+        (
+            vec![
+                "mock",
+                spec,
+                "--tls-cert",
+                cert,
+                "--client-ca",
+                cert,
+                "--require-oces",
+                "--oces-cvr",
+                "0123",
+            ],
+            "--oces-cvr 0123 is not a CVR number",
+        ),
+        (
+            vec![
+                "mock",
+                spec,
+                "--tls-cert",
+                cert,
+                "--tls-password-env",
+                "KONTRAKT_UNSET_VAR",
+            ],
+            "KONTRAKT_UNSET_VAR: the environment variable is not set",
+        ),
+    ] {
+        let out = crate::support::kontrakt(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
     for args in [
         vec!["mock", spec, "--rate", "10/fortnight"],
         vec!["mock", spec, "--burst", "3"],
