@@ -8,6 +8,7 @@ pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod diff;
+pub mod exchange;
 pub mod exit;
 pub mod generate;
 pub mod lint;

@@ -4,6 +4,7 @@
 //! direction), merged per conjunction on demand ([`plan`]), and sampled deterministically per seed
 //! ([`sample`]); [`strategy`] wraps the same sampler for proptest.
 
+pub mod case;
 pub mod error;
 pub mod format;
 pub mod generator;
