@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod bench;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod diff;
 pub mod exchange;
@@ -13,6 +14,7 @@ pub mod exit;
 pub mod generate;
 pub mod lint;
 pub mod mock;
+pub mod redact;
 pub mod spec;
 pub mod tls;
 
