@@ -7,12 +7,14 @@ pub mod auth;
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod exchange;
 pub mod exit;
 pub mod generate;
 pub mod lint;
 pub mod mock;
+pub mod run;
 pub mod spec;
 pub mod tls;
 
