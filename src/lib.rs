@@ -8,6 +8,7 @@ pub mod bench;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod exchange;
 pub mod exit;
@@ -15,6 +16,7 @@ pub mod generate;
 pub mod lint;
 pub mod mock;
 pub mod redact;
+pub mod run;
 pub mod spec;
 pub mod tls;
 

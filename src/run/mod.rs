@@ -1,0 +1,12 @@
+//! `kontrakt test`'s side of the wire: how requests reach the target politely and with the
+//! right credentials (limiter, HTTP client, auth session), and why a run stops.
+
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod limiter;
+
+pub use auth::AuthSession;
+pub use error::RunError;
+pub use http::{ClientOptions, Credentials, Event, HttpClient, Sender, load_identity};
+pub use limiter::{Limiter, RateSpec, wait_hint};
