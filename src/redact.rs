@@ -309,82 +309,75 @@ impl Redactor {
         self.text(body)
     }
 
-    /// A JSON body with the string values of secret-named members replaced. `None` when the
-    /// body has no such member (or is not JSON), so that it is shown exactly as it was.
+    /// A JSON body with the string values of secret-named members replaced, read lexically so
+    /// that the body stays byte for byte as it was and a body cut short is still covered.
+    /// `None` when no such member was found.
     fn json_body(&self, body: &str) -> Option<Vec<Segment>> {
-        // The sentinels mark replaced values through serialisation; any already in the body are
-        // neutralised first so that a body cannot forge a placeholder.
-        let cleaned;
-        let body = if body.contains([SENTINEL_OPEN, SENTINEL_CLOSE]) {
-            cleaned = body.replace([SENTINEL_OPEN, SENTINEL_CLOSE], "\u{FFFD}");
-            cleaned.as_str()
-        } else {
-            body
-        };
-        let mut value: serde_json::Value = serde_json::from_str(body).ok()?;
-        if !mark_json(&mut value) {
+        let ranges = secret_json_values(body);
+        if ranges.is_empty() {
             return None;
         }
-        let text = serde_json::to_string(&value).ok()?;
-        Some(self.unmark(&text))
-    }
-
-    /// Splits text carrying sentinel-marked placeholders into segments.
-    pub(crate) fn unmark(&self, text: &str) -> Vec<Segment> {
         let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(start) = rest.find(SENTINEL_OPEN) {
-            let after = &rest[start + SENTINEL_OPEN.len_utf8()..];
-            let Some(end) = after.find(SENTINEL_CLOSE) else {
-                break;
-            };
-            let name = &after[..end];
-            let placeholder = PLACEHOLDERS.iter().find(|p| **p == name).copied();
-            out.extend(self.text(&rest[..start]));
-            match placeholder {
-                Some(p) => out.push(Segment::Secret(p)),
-                None => out.extend(self.text(name)),
-            }
-            rest = &after[end + SENTINEL_CLOSE.len_utf8()..];
+        let mut at = 0;
+        for (start, end, placeholder) in ranges {
+            out.extend(self.text(&body[at..start]));
+            out.push(Segment::Secret(placeholder));
+            at = end;
         }
-        out.extend(self.text(rest));
-        merge(out)
+        out.extend(self.text(&body[at..]));
+        Some(merge(out))
     }
 }
 
-const SENTINEL_OPEN: char = '\u{E000}';
-const SENTINEL_CLOSE: char = '\u{E001}';
-const PLACEHOLDERS: &[&str] = &[
-    TOKEN,
-    BASIC,
-    CREDENTIALS,
-    COOKIE,
-    API_KEY,
-    ASSERTION,
-    SECRET,
-];
-
-/// Replaces the string values of secret-named members, recursively; whether any was.
-fn mark_json(value: &mut serde_json::Value) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            let mut any = false;
-            for (k, v) in map.iter_mut() {
-                if let (Some(placeholder), Value::String(s)) = (secret_field(k), &*v)
-                    && !s.is_empty()
-                {
-                    *v = Value::String(format!("{SENTINEL_OPEN}{placeholder}{SENTINEL_CLOSE}"));
-                    any = true;
-                } else {
-                    any |= mark_json(v);
-                }
+/// The byte ranges (inside the quotes) of string values of secret-named members.
+fn secret_json_values(body: &str) -> Vec<(usize, usize, &'static str)> {
+    let bytes = body.as_bytes();
+    // Where the string opened by the quote at `i` closes, and the index after it.
+    let string_end = |i: usize| {
+        let mut j = i + 1;
+        while j < bytes.len() {
+            match bytes[j] {
+                b'\\' => j += 2,
+                b'"' => return (j, j + 1),
+                _ => j += 1,
             }
-            any
         }
-        Value::Array(items) => items.iter_mut().fold(false, |any, v| mark_json(v) | any),
-        _ => false,
+        (bytes.len(), bytes.len())
+    };
+    let skip_ws = |mut j: usize| {
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let (close, after) = string_end(i);
+        let colon = skip_ws(after);
+        if colon < bytes.len() && bytes[colon] == b':' {
+            let key = body.get(i + 1..close).unwrap_or("");
+            let value = skip_ws(colon + 1);
+            if let Some(placeholder) = secret_field(key)
+                && value < bytes.len()
+                && bytes[value] == b'"'
+            {
+                let (value_close, value_after) = string_end(value);
+                let value_close = value_close.min(bytes.len());
+                if value_close > value + 1 && body.is_char_boundary(value_close) {
+                    out.push((value + 1, value_close, placeholder));
+                }
+                i = value_after;
+                continue;
+            }
+        }
+        i = after;
     }
+    out
 }
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded.
@@ -479,7 +472,7 @@ fn split_all(segments: Vec<Segment>, needle: &str, placeholder: &'static str) ->
 }
 
 /// Joins adjacent text segments and drops empty ones.
-fn merge(segments: Vec<Segment>) -> Vec<Segment> {
+pub fn merge(segments: Vec<Segment>) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::with_capacity(segments.len());
     for s in segments {
         match (out.last_mut(), s) {
@@ -575,22 +568,14 @@ mod tests {
     }
 
     #[test]
-    fn forged_sentinels_are_not_placeholders() {
+    fn json_members_read_lexically() {
         let r = Redactor::new();
-        let body = format!(
-            r#"{{"access_token":"t","x":"{SENTINEL_OPEN}KONTRAKT_TOKEN{SENTINEL_CLOSE}"}}"#
-        );
-        let segments = r.body(Some("application/json"), &body);
         assert_eq!(
-            join(&segments),
-            "{\"access_token\":\"$KONTRAKT_TOKEN\",\"x\":\"\u{FFFD}KONTRAKT_TOKEN\u{FFFD}\"}"
-        );
-        assert_eq!(
-            segments
-                .iter()
-                .filter(|s| matches!(s, Segment::Secret(_)))
-                .count(),
-            1
+            r.redact_body(
+                Some("application/json"),
+                r#"{"x":"access_token", "token" : "a\"b", "password":"cut sh"#
+            ),
+            r#"{"x":"access_token", "token" : "$KONTRAKT_TOKEN", "password":"$KONTRAKT_SECRET"#
         );
     }
 }

@@ -7,7 +7,7 @@
 //! single-quoted, so nothing the server or a generated value contains can expand or run.
 
 use crate::exchange::{Request, Response};
-use crate::redact::{Redactor, Segment, join};
+use crate::redact::{Redactor, Segment, join, merge};
 
 /// Headers `curl` writes itself from the command (or that describe the old connection).
 const SKIPPED_HEADERS: &[&str] = &["content-length", "transfer-encoding", "connection"];
@@ -28,6 +28,9 @@ pub fn curl(request: &Request, redactor: &Redactor) -> String {
         "GET" => {}
         // `-X HEAD` would wait for a body that never comes.
         "HEAD" => args.push("--head".into()),
+        m if m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            args.push(format!("-X {m}"));
+        }
         m => args.push(format!("-X {}", quote(&[Segment::Text(m.to_string())]))),
     }
     if request.url.contains(['[', ']', '{', '}']) {
@@ -49,7 +52,15 @@ pub fn curl(request: &Request, redactor: &Redactor) -> String {
             format!("{name}: ")
         })];
         header.extend(redactor.header_value(name, value));
-        args.push(format!("-H {}", quote(&header)));
+        let controls = header
+            .iter()
+            .any(|s| matches!(s, Segment::Text(t) if t.chars().any(char::is_control)));
+        if controls {
+            // A quoted newline is safe but would split the command's layout; printf spells it.
+            args.push(format!("-H \"$({})\"", printf(&header)));
+        } else {
+            args.push(format!("-H {}", quote(&header)));
+        }
     }
     if !request.body.is_empty() {
         match Body::classify(&request.body) {
@@ -202,11 +213,17 @@ fn binary_summary(body: &[u8], content_type: Option<&str>) -> String {
     let kind = content_type
         .map(|c| format!(" of {}", printable(c)))
         .unwrap_or_default();
-    let head = &body[..body.len().min(16)];
-    let start = if head.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        String::from_utf8_lossy(head).into_owned()
+    let printable = body
+        .iter()
+        .take(16)
+        .take_while(|b| b.is_ascii_graphic() || **b == b' ')
+        .count();
+    // A readable magic number (`%PDF-1.7`, `GIF89a`) says more than hex; short ones do not.
+    let start = if printable >= 4 {
+        String::from_utf8_lossy(&body[..printable]).into_owned()
     } else {
-        head.iter()
+        body.iter()
+            .take(16)
             .map(|b| format!("{b:02x}"))
             .collect::<Vec<_>>()
             .join(" ")
@@ -238,11 +255,12 @@ fn printable(s: &str) -> String {
 
 /// One shell word: literal text single-quoted, placeholders as `"$NAME"`.
 fn quote(segments: &[Segment]) -> String {
+    let segments = merge(segments.to_vec());
     if segments.is_empty() {
         return "''".into();
     }
     let mut out = String::new();
-    for s in segments {
+    for s in &segments {
         match s {
             Segment::Text(t) => {
                 out.push('\'');
@@ -282,6 +300,10 @@ fn printf(segments: &[Segment]) -> String {
                 args.push_str(&format!(" \"${name}\""));
             }
         }
+    }
+    // A format starting with `-` would be read as an option.
+    if let Some(rest) = format.strip_prefix('-') {
+        format = format!("\\055{rest}");
     }
     format!("printf '{format}'{args}")
 }

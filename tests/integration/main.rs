@@ -1,5 +1,7 @@
 //! kontrakt's integration tests, in one binary so they link once and share helpers.
 //!
+//! - `checks`: every check against exchanges that fire and that do not, redaction, `curl`,
+//!   and the bundled specs served by the mock raising nothing.
 //! - `auth`: token endpoint, client assertions, bearer authorisation and the mock's `auth` config.
 //! - `lint_rules`: every rule against its `fires`/`clean` fixtures in `tests/fixtures/lint/`.
 //! - `load`: every way loading a document can fail, with kind, message, file, line and column.
@@ -16,6 +18,7 @@
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
+mod checks;
 mod cli;
 mod corpus;
 mod diff_cli;

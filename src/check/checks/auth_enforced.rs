@@ -21,6 +21,12 @@ authenticates refuses it without revealing anything. A probe that got no respons
 reported here (`not-a-server-error` judges transport failures of ordinary requests); rate \
 limits are not judged.
 
+## Why it matters
+A secured operation that answers without credentials exposes its data (or its actions) to \
+anyone who can reach it; one that accepts invented credentials has no authentication at all. \
+This is the first thing a security review of an API asks, and the spec's `security` is the \
+promise clients and auditors rely on.
+
 ## Example
 `GET /doedsboer/{id}` requires `oauth2`; the request without an `Authorization` header was \
 answered `200 OK` with the estate's data (the gateway route lost its token filter).

@@ -17,6 +17,11 @@ Matching follows the spec's own words: a documented `application/json` covers \
 `application/*`, `application/*+json`) cover what they say. Parameters the spec writes must be \
 sent with the same value (a missing `charset` is accepted as the default).
 
+## Why it matters
+Clients choose their parser by `Content-Type`. A type the spec does not promise is read with \
+the wrong parser or refused, and an error page from a proxy in place of JSON turns a clear \
+error into a parse failure far from its cause.
+
 Not judged: statuses that document no content (nothing to compare with), responses that have no \
 body by definition (`HEAD`, 204, 304), an empty body without `Content-Type` (that is \
 `response-schema-conforms`' \"empty body\"), undocumented statuses (`status-code-documented`), \

@@ -20,6 +20,12 @@ Any 4xx counts as refusing (which 4xx is `status-code-documented`'s concern), an
 refused: servers ignore parameters they do not know, by long custom and for forward \
 compatibility, so such cases are never reported. Rate limits are not judged.
 
+## Why it matters
+Whatever the server accepts, some client will come to depend on, and what slips through \
+validation reaches storage and other systems: a name too long for the register it is copied to, \
+a date in the wrong format. The published constraints are only worth something if they are \
+enforced.
+
 ## Example
 `POST /sager` documents `navn` with `maxLength: 40`; a 41-character `navn` was answered \
 `201 Created`.

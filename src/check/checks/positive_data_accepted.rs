@@ -22,6 +22,11 @@ not exist), 409 (state) are normal answers to valid requests. A token endpoint (
 at a `tokenUrl` of the spec's OAuth2 flows) may answer 400 to well-formed requests with \
 credentials it does not know (RFC 6749 §5.2), so it is exempt. Rate limits are not judged.
 
+## Why it matters
+Clients build requests from the spec. A value the spec allows but the server refuses is a \
+failure a client cannot foresee or work around, and it tends to show up late, with real data \
+(a long name, an amount at the limit, an optional field left out).
+
 ## Example
 `GET /sager?size=100` where the spec says `size` has `maximum: 100`; the server answered \
 `400 size must be less than 100` (an off-by-one in the server's bound).

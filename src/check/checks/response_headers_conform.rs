@@ -22,6 +22,11 @@ Repeated headers are joined with `, ` as HTTP does. `Content-Type` is never judg
 says a documented `Content-Type` header is ignored; `content-type-documented` owns it). \
 Undocumented statuses, rate limits and probes are not judged.
 
+## Why it matters
+Clients read documented headers: `Location` to find what they created, `ETag` for the next \
+`If-Match`, `Retry-After` to know when to come back. A missing or malformed one breaks the \
+flow that depends on it.
+
 ## Example
 The 201 of `POST /sager` documents a required `Location` header; the server did not send it. \
 Or `X-Total-Count` is documented as `integer, minimum: 0` and the server sent `-1`.

@@ -26,6 +26,11 @@ media types (PDF, images, octet streams) are not judged. Bodies the runner cut s
 responses without a body by definition (`HEAD`, 204, 304), undocumented statuses or media \
 types (other checks report those), rate limits and probes are not judged.
 
+## Why it matters
+Generated clients deserialise responses with the documented schema: a missing required \
+property or a wrong type is an exception in every client, and a wrong format is bad data \
+that travels on.
+
 ## Example
 The 200 of `GET /doedsboer/{id}` documents `frister` as an array of objects with a `dato` in \
 `format: date`; the server sent `{\"frister\": [{\"dato\": \"01-02-2025\"}]}`.
@@ -65,9 +70,11 @@ fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {
     let Some(schema) = &media.schema else {
         return Vec::new();
     };
-    if schema_value(ctx.spec, schema).is_none_or(|(_, v)| is_trivial(v)) {
-        return Vec::new();
-    }
+    // Findings point at the schema itself, not at the `$ref` to it.
+    let at = match schema_value(ctx.spec, schema) {
+        Some((at, v)) if !is_trivial(v) => at,
+        _ => return Vec::new(),
+    };
     let documented = Media::parse(&media.name);
     let actual = r.header("content-type").and_then(Media::parse);
     let json = actual
@@ -91,7 +98,7 @@ fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {
                     r.status, media.name
                 ),
             )
-            .at(schema.clone()),
+            .at(at.clone()),
         ];
     }
     let value = if json {
@@ -103,7 +110,7 @@ fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {
                         CHECK.id,
                         format!("body is not valid JSON ({}): {e}", media.name),
                     )
-                    .at(schema.clone()),
+                    .at(at.clone()),
                 ];
             }
         }
@@ -156,7 +163,7 @@ fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {
     vec![
         Finding::new(CHECK.id, message)
             .detail(detail.join("\n"))
-            .at(schema.clone()),
+            .at(at.clone()),
     ]
 }
 

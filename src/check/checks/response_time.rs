@@ -16,6 +16,10 @@ sending the request to the end of the body. Off unless a limit is set (and not p
 `--checks default`): what is slow depends on the service and the environment, which the spec \
 does not say.
 
+## Why it matters
+Clients set timeouts, and agreements set response times; a slow operation times out in \
+clients long before anyone notices it on the server.
+
 ## Example
 With `--max-response-time 500ms`, `GET /sager?size=100` took 2.3 s.
 

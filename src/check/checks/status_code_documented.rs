@@ -29,7 +29,9 @@ spec's silence about the protocol, these are not reported:
   `wrong-content-type` negative cases);
 - for negative cases, 404 when the broken value is a path parameter (routing may refuse it \
   before validation does), and 413, 414 and 431 (size limits).
-An undocumented 400 or 422 in answer to a negative case *is* reported: the server refused \
+A 404 for a generated id *is* reported when the operation documents no 404 (nor `4XX` or \
+`default`): the spec should say what an unknown resource gets. An undocumented 400 or 422 in \
+answer to a negative case is reported too: the server refused \
 correctly, but the spec should say how invalid requests are refused. Rate limits (429, 503 \
 with `Retry-After`) and probe requests are never judged here.
 

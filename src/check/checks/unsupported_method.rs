@@ -22,6 +22,11 @@ does not know the method at all, which RFC 9110 allows); 401 and 403 from a secu
 framework defaults); `HEAD` answered 2xx where `GET` is declared (HTTP requires HEAD wherever \
 GET works); rate limits.
 
+## Why it matters
+An undeclared method that does something is an unreviewed entry point (a `DELETE` nobody \
+documented, a `PUT` that skips validation); one that crashes the server is a cheap way to \
+bring it down. 405 with `Allow` tells clients and tools what the resource supports.
+
 ## Example
 `/sager/{sagId}` declares `GET` and `PUT`; `DELETE /sager/1` was answered `200 OK` (a \
 framework route matched every method), or `500` (the handler assumed a body).
