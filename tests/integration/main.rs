@@ -1,5 +1,6 @@
 //! kontrakt's integration tests, in one binary so they link once and share helpers.
 //!
+//! - `cases`: the cases `kontrakt test` sends, judged by the validators and the mock's parser.
 //! - `auth`: token endpoint, client assertions, bearer authorisation and the mock's `auth` config.
 //! - `lint_rules`: every rule against its `fires`/`clean` fixtures in `tests/fixtures/lint/`.
 //! - `load`: every way loading a document can fail, with kind, message, file, line and column.
@@ -16,6 +17,7 @@
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
+mod cases;
 mod cli;
 mod corpus;
 mod diff_cli;
