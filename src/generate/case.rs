@@ -145,6 +145,11 @@ pub struct Case {
     pub body: Option<CaseBody>,
     /// Overrides the operation's method (undeclared-method probes).
     pub method: Option<String>,
+    /// Position of the case in its phase's list (what [`Case::replay_key`] names).
+    pub index: usize,
+    /// The shrink steps taken from the generated case: at each step, which of the candidates
+    /// offered was kept. Empty for a case as generated.
+    pub shrink: Vec<u32>,
 }
 
 impl Case {
@@ -162,7 +167,28 @@ impl Case {
             cookies: Vec::new(),
             body: None,
             method: None,
+            index: 0,
+            shrink: Vec::new(),
         }
+    }
+
+    /// A short printable key that rebuilds exactly this case (with the same spec and options):
+    /// the phase's letter and the case's index, the seed in hex, then each shrink step, as in
+    /// `n3:7f2a9c` or `p12:1f0c/0/2`.
+    pub fn replay_key(&self) -> String {
+        let letter = match self.phase {
+            Phase::Examples => 'e',
+            Phase::Boundary => 'b',
+            Phase::Property => 'p',
+            Phase::Negative => 'n',
+            Phase::Probe => 'x',
+        };
+        let mut key = format!("{letter}{}:{:x}", self.index, self.seed);
+        for step in &self.shrink {
+            key.push('/');
+            key.push_str(&step.to_string());
+        }
+        key
     }
 
     /// `negative (too-long at query navn)`, `examples (example "fuld")`.

@@ -190,4 +190,34 @@ impl ValueGenerator {
     pub fn ir(&self) -> &Ir {
         &self.engine.ir
     }
+
+    /// The conjunction of the root schema alone.
+    pub fn root_key(&self) -> Key {
+        Key::of(vec![self.engine.ir.root])
+    }
+
+    /// The merged view of a conjunction (cached like the sampler's own views).
+    pub fn view(&self, key: &Key) -> Arc<View> {
+        self.engine.view(key)
+    }
+
+    /// A value valid against every node of `key` (a position inside the schema: a property, an
+    /// item, a chosen `oneOf` branch), or `None` when the search finds none for this seed.
+    pub fn sample_key(&self, key: &Key, seed: u64, size: u8) -> Option<Value> {
+        let ir = &self.engine.ir;
+        for attempt in 0..SAMPLE_ATTEMPTS {
+            let stream = seed.wrapping_add(attempt.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut ctx = Ctx::new(
+                &self.engine,
+                ChaCha8Rng::seed_from_u64(stream),
+                f64::from(size.min(100)) / 100.0,
+            );
+            if let Some(v) = ctx.value(key, 0)
+                && key.conj.iter().all(|&n| ir.accepts(n, &v))
+            {
+                return Some(v);
+            }
+        }
+        None
+    }
 }

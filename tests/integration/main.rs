@@ -2,6 +2,7 @@
 //!
 //! - `checks`: every check against exchanges that fire and that do not, redaction, `curl`,
 //!   and the bundled specs served by the mock raising nothing.
+//! - `cases`: the cases `kontrakt test` sends, judged by the validators and the mock's parser.
 //! - `auth`: token endpoint, client assertions, bearer authorisation and the mock's `auth` config.
 //! - `lint_rules`: every rule against its `fires`/`clean` fixtures in `tests/fixtures/lint/`.
 //! - `load`: every way loading a document can fail, with kind, message, file, line and column.
@@ -19,6 +20,7 @@
 
 mod auth;
 mod checks;
+mod cases;
 mod cli;
 mod corpus;
 mod diff_cli;

@@ -1,0 +1,252 @@
+//! What a server reads back from the text a value is sent as.
+//!
+//! Everything outside a JSON body travels as text, and a server reads it back by the schema's
+//! types: `?page=2` is the integer 2, `?navn=007` stays the string `"007"` only because its
+//! schema says string. A value is only worth sending as a positive case if what the server reads
+//! is valid, and as a negative case if what it reads is invalid; an array item containing the
+//! delimiter, a header with non-ASCII text or an empty path segment reads back as something else
+//! and is refused here ([`Unsendable`]). The rules mirror the mock's parser (`mock::params`),
+//! which the integration tests hold them to.
+
+use serde_json::{Map, Value};
+
+use super::generator::ValueGenerator;
+use super::ir::TypeSet;
+use super::plan::Key;
+use super::request::{self, scalar_text};
+use super::walk::types_of;
+use crate::spec::model::{ParamIn, Parameter};
+
+/// A value that does not survive serialisation unchanged in shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsendable;
+
+/// Reads one text as the first of the allowed types it fits, else keeps it a string (the rule
+/// servers that type their parameters follow, and the mock's).
+pub fn coerce(text: &str, types: TypeSet) -> Value {
+    if types.has(TypeSet::INTEGER)
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Value::from(i);
+    }
+    if (types.has(TypeSet::INTEGER) || types.has(TypeSet::NUMBER))
+        && let Ok(f) = text.parse::<f64>()
+        && f.is_finite()
+        && let Some(n) = serde_json::Number::from_f64(f)
+    {
+        return Value::Number(n);
+    }
+    if types.has(TypeSet::BOOLEAN) {
+        match text {
+            "true" => return Value::Bool(true),
+            "false" => return Value::Bool(false),
+            _ => {}
+        }
+    }
+    if types.has(TypeSet::NULL) && !types.has(TypeSet::STRING) && text.is_empty() {
+        return Value::Null;
+    }
+    Value::String(text.to_string())
+}
+
+/// The types the schema allows at the root, for its items and for its properties.
+struct Types<'a> {
+    g: Option<&'a ValueGenerator>,
+}
+
+impl Types<'_> {
+    fn of(&self, key: Key) -> TypeSet {
+        match self.g {
+            Some(g) if !key.conj.is_empty() => types_of(&g.view(&key)),
+            _ => TypeSet::ALL,
+        }
+    }
+
+    fn root(&self) -> TypeSet {
+        self.g.map_or(TypeSet::ALL, |g| self.of(g.root_key()))
+    }
+
+    fn item(&self) -> TypeSet {
+        self.g
+            .map_or(TypeSet::ALL, |g| self.of(g.view(&g.root_key()).item(0)))
+    }
+
+    fn property(&self, name: &str) -> TypeSet {
+        self.g.map_or(TypeSet::ALL, |g| {
+            self.of(g.view(&g.root_key()).property(g.ir(), name))
+        })
+    }
+
+    fn declared(&self, name: &str) -> bool {
+        self.g
+            .is_some_and(|g| g.view(&g.root_key()).names.iter().any(|n| n == name))
+    }
+}
+
+/// A header value HTTP carries as is: visible ASCII (and inner spaces), nothing to trim.
+pub fn header_text_ok(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) && s.trim() == s
+}
+
+fn scalar(v: &Value, types: TypeSet) -> Result<Value, Unsendable> {
+    match v {
+        Value::Array(_) | Value::Object(_) => Err(Unsendable),
+        v => Ok(coerce(&scalar_text(v), types)),
+    }
+}
+
+fn text_of(v: &Value) -> Result<String, Unsendable> {
+    match v {
+        Value::Array(_) | Value::Object(_) => Err(Unsendable),
+        v => Ok(scalar_text(v)),
+    }
+}
+
+/// What the server reads for parameter `p` sent with value `v` (`None`: nothing is sent, as
+/// for an empty exploded array). `g` is the parameter's schema (`None`: no schema).
+pub fn read_param(
+    p: &Parameter,
+    json_content: bool,
+    g: Option<&ValueGenerator>,
+    v: &Value,
+) -> Result<Option<Value>, Unsendable> {
+    if json_content {
+        if p.location == ParamIn::Header && !header_text_ok(&v.to_string()) {
+            return Err(Unsendable);
+        }
+        return Ok(Some(v.clone()));
+    }
+    let t = Types { g };
+    // A server reads the text by the schema's shape, not the value's: a list only where the
+    // schema is a list and not also a string (the mock's rule), a lone value as a one-item list.
+    let root = t.root();
+    let wants_array = root.has(TypeSet::ARRAY) && !root.has(TypeSet::STRING);
+    let wants_object = !wants_array && root.has(TypeSet::OBJECT) && !root.has(TypeSet::STRING);
+    let single;
+    let v = match v {
+        Value::Array(_) if !wants_array => return Err(Unsendable),
+        Value::Object(_) if !wants_object => return Err(Unsendable),
+        Value::Array(_) | Value::Object(_) => v,
+        _ if wants_object => return Err(Unsendable),
+        _ if wants_array => {
+            single = Value::Array(vec![v.clone()]);
+            &single
+        }
+        _ => v,
+    };
+    let items = |items: &[Value], bad: &dyn Fn(&str) -> bool| -> Result<Value, Unsendable> {
+        let it = t.item();
+        items
+            .iter()
+            .map(|i| {
+                let text = text_of(i)?;
+                if bad(&text) {
+                    return Err(Unsendable);
+                }
+                Ok(coerce(&text, it))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array)
+    };
+    let object = |map: &Map<String, Value>, bad: &dyn Fn(&str) -> bool| {
+        let mut out = Map::new();
+        for (k, x) in map {
+            let text = text_of(x)?;
+            if bad(k) || bad(&text) {
+                return Err(Unsendable);
+            }
+            out.insert(k.clone(), coerce(&text, t.property(k)));
+        }
+        Ok(Value::Object(out))
+    };
+    let trimmed = |s: &str| s.trim() != s;
+    match p.location {
+        ParamIn::Path => {
+            let text = request::path_value(p, v);
+            let decoded = percent_encoding::percent_decode_str(&text).decode_utf8_lossy();
+            let bare = decoded.trim_start_matches(['.', ';']);
+            if text.is_empty() || bare.is_empty() || decoded == "." || decoded == ".." {
+                return Err(Unsendable);
+            }
+            let label_explode = p.style == "label" && p.explode;
+            let bad = |s: &str| s.is_empty() || trimmed(s) || (label_explode && s.contains('.'));
+            match v {
+                Value::Array(a) if a.is_empty() => Err(Unsendable),
+                Value::Array(a) => items(a, &bad).map(Some),
+                Value::Object(m) if m.is_empty() => Err(Unsendable),
+                Value::Object(m) => object(m, &bad).map(Some),
+                v => scalar(v, t.root()).map(Some),
+            }
+        }
+        ParamIn::Query => match v {
+            Value::Array(a) => {
+                let delimiter = match p.style.as_str() {
+                    "spaceDelimited" => Some(' '),
+                    "pipeDelimited" => Some('|'),
+                    _ if p.explode => None,
+                    _ => Some(','),
+                };
+                match delimiter {
+                    None if a.is_empty() => Ok(None),
+                    None => items(a, &|_| false).map(Some),
+                    Some(d) => items(a, &|s: &str| s.is_empty() || s.contains(d)).map(Some),
+                }
+            }
+            Value::Object(m) if p.style == "deepObject" || p.explode => {
+                if m.is_empty() {
+                    return Ok(None);
+                }
+                if p.style != "deepObject" && m.keys().any(|k| !t.declared(k)) {
+                    return Err(Unsendable);
+                }
+                object(m, &|_| false).map(Some)
+            }
+            Value::Object(m) => object(m, &|s: &str| s.contains(',')).map(Some),
+            v => scalar(v, t.root()).map(Some),
+        },
+        ParamIn::Header => {
+            if !header_text_ok(&request::header_value(p, v)) {
+                return Err(Unsendable);
+            }
+            let bad = |s: &str| s.is_empty() || trimmed(s) || s.contains(',') || s.contains('=');
+            match v {
+                Value::Array(a) => items(a, &bad).map(Some),
+                Value::Object(m) => object(m, &bad).map(Some),
+                v => scalar(v, t.root()).map(Some),
+            }
+        }
+        ParamIn::Cookie => match v {
+            Value::Array(_) | Value::Object(_) if p.explode => Err(Unsendable),
+            Value::Array(a) => items(a, &|s: &str| s.contains(',') || trimmed(s)).map(Some),
+            Value::Object(m) => object(m, &|s: &str| s.contains(',') || trimmed(s)).map(Some),
+            v => scalar(v, t.root()).map(Some),
+        },
+    }
+}
+
+/// What the server reads from a form or multipart body: each property as text read by its
+/// type, arrays as repeated fields (read as any type, as the mock does), nothing nested.
+pub fn read_form(g: Option<&ValueGenerator>, v: &Value) -> Result<Value, Unsendable> {
+    let Value::Object(map) = v else {
+        return Err(Unsendable);
+    };
+    let t = Types { g };
+    let mut out = Map::new();
+    for (k, x) in map {
+        match x {
+            Value::Array(items) if items.is_empty() => {}
+            Value::Array(items) => {
+                let read = items
+                    .iter()
+                    .map(|i| text_of(i).map(|s| coerce(&s, TypeSet::ALL)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.insert(k.clone(), Value::Array(read));
+            }
+            Value::Object(_) => return Err(Unsendable),
+            x => {
+                out.insert(k.clone(), coerce(&scalar_text(x), t.property(k)));
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
