@@ -32,6 +32,9 @@ pub enum Command {
     Certs(CertsArgs),
     /// Breaking changes between two spec versions, judged against the notice periods.
     Diff(DiffArgs),
+    /// Generate and run conformance tests for every operation; with no target, against the
+    /// embedded mock.
+    Test(TestArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,6 +104,117 @@ pub struct MockArgs {
     /// Print only a summary at start, not every route served.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Generate and run conformance tests for every operation of every spec.\n\n\
+Each operation is sent examples, boundary values, random valid values and invalid values (one \
+broken constraint each), plus probes without credentials and with undeclared methods; every \
+answer is judged by the checks (--checks). With no --target and no --env, kontrakt starts the \
+mock from the same specs on a free local port and tests against it.\n\n\
+Each operation x check is one test named SERVICE::OPERATION::CHECK, so --list, --filter, \
+--exact and --skip work as with cargo test.\n\n\
+Exit codes: 0 all passed, 1 findings, 2 the run could not happen (nothing reported as complete)."
+)]
+pub struct TestArgs {
+    /// Spec files or folders. A folder holding several versions of a service tests the newest.
+    #[arg(required = true)]
+    pub specs: Vec<PathBuf>,
+    /// Base URL of the service under test, e.g. https://test.example.dk. A URL without a path
+    /// gets each spec's server base path appended; a URL with a path is used as it is.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// A named environment from the config file (mock, test, production, or your own).
+    #[arg(long = "env", value_name = "NAME", conflicts_with = "target")]
+    pub environment: Option<String>,
+    /// The config file (default: kontrakt.toml in the current folder, if there is one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The auth profile from the config file (default: the environment's).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Environment variable holding a bearer token to send (instead of a profile).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Client certificate for mutual TLS: .p12/.pfx, or PEM with the key (or --client-key).
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key for --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Environment variable holding the password of a .p12 --client-cert.
+    #[arg(long, value_name = "VAR", requires = "client_cert")]
+    pub client_cert_password_env: Option<String>,
+    /// Trust the server certificates issued by the CA in this PEM file (besides the system's).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Seed for generated cases; the same seed replays the same run (default: random, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Random valid cases per operation (the property-based phase).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_examples: usize,
+    /// Phases to run, comma-separated: examples, boundary, property, negative.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "examples,boundary,property,negative"
+    )]
+    pub phases: String,
+    /// Checks to run: `default`, `all`, or a comma-separated list of check ids (see --list-checks).
+    #[arg(long, value_name = "LIST", default_value = "default")]
+    pub checks: String,
+    /// List the checks with their documentation and exit.
+    #[arg(long)]
+    pub list_checks: bool,
+    /// Enable the response-time check with this limit in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub max_response_time: Option<u64>,
+    /// Stop sending after this many requests in the whole run (a budget; what was not sent is
+    /// reported as not tested).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Seconds to wait for one response.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+    /// Never send more than this, e.g. 10/s or 600/min (all workers, retries and token
+    /// requests together).
+    #[arg(long, value_name = "RATE")]
+    pub rate: Option<String>,
+    /// Longest total wait for one request while the target answers 429/503, in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub rate_deadline: u64,
+    /// Send state-changing methods even to a production environment.
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Send only the case with this replay key (printed with each finding); use with --filter.
+    #[arg(long, value_name = "KEY")]
+    pub replay: Option<String>,
+    /// Write JUnit XML here: one testcase per operation x check.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// List the tests (SERVICE::OPERATION::CHECK) without running them.
+    #[arg(long)]
+    pub list: bool,
+    /// Run only tests whose name contains this (or equals it, with --exact).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Match --filter and --skip exactly.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip tests whose name contains this (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+    /// Print one character per test instead of one line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Never show a progress bar (plain lines even on a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, clap::Args)]

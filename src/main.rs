@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_command(&args),
         Command::Certs(args) => certs_command(&args),
         Command::Diff(args) => diff_command(&args),
+        Command::Test(args) => kontrakt::run::command::command(&args),
     };
     ExitCode::from(status.code() as u8)
 }

@@ -164,6 +164,24 @@ impl AuthSession {
         })
     }
 
+    /// A session that sends one known token (the embedded mock's, which kontrakt made up).
+    pub fn bearer(token: Secret, client: HttpClient, limiter: Limiter) -> AuthSession {
+        AuthSession {
+            inner: Arc::new(Inner {
+                kind: Kind::Static(token.clone()),
+                pacer: Mutex::new(Pacer {
+                    client,
+                    limiter,
+                    deadline: DEFAULT_DEADLINE,
+                    on_event: Arc::new(|_| {}),
+                }),
+                cache: Mutex::new(None),
+                fetching: tokio::sync::Mutex::new(()),
+                secrets: Mutex::new(vec![token]),
+            }),
+        }
+    }
+
     /// The current access token, fetched or renewed first when needed.
     pub async fn token(&self) -> Result<Secret, RunError> {
         let oauth = match &self.inner.kind {

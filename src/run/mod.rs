@@ -1,10 +1,16 @@
-//! `kontrakt test`'s side of the wire: how requests reach the target politely and with the
-//! right credentials (limiter, HTTP client, auth session), and why a run stops.
+//! `kontrakt test`: the run (suite → cases → requests → trials → JUnit) and its side of the
+//! wire: how requests reach the target politely and with the right credentials (limiter, HTTP
+//! client, auth session), and why a run stops.
 
 pub mod auth;
+pub mod command;
 pub mod error;
 pub mod http;
+pub mod junit;
 pub mod limiter;
+pub mod progress;
+pub mod runner;
+pub mod suite;
 
 pub use auth::AuthSession;
 pub use error::RunError;

@@ -19,9 +19,10 @@
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
-mod checks;
 mod cases;
+mod checks;
 mod cli;
+mod conformance;
 mod corpus;
 mod diff_cli;
 mod diff_compare;

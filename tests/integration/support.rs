@@ -70,3 +70,13 @@ paths:
         '200':
           description: Sagerne
 ";
+
+/// [`kontrakt`] with extra environment variables.
+pub fn kontrakt_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kontrakt"));
+    cmd.args(args).current_dir(cwd).env_remove("RUST_BACKTRACE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run the kontrakt binary")
+}

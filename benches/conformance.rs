@@ -1,0 +1,176 @@
+//! The whole generated suite over the bundled specs against the embedded mock, end to end:
+//! `kontrakt test specs/` as a user runs it (the release binary, its own process).
+//!
+//! Reports wall time, requests (= cases sent) per second from the run's own summary line, the
+//! tests (operation × check) and the child's peak resident memory (Linux `VmHWM`, polled while
+//! it runs; it only grows, so the last reading is the peak).
+//!
+//! `cargo bench --bench conformance` — environment: `KONTRAKT_BENCH_RUNS` (default 3),
+//! `KONTRAKT_BENCH_MAX_EXAMPLES` (default 20).
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+struct Run {
+    wall: Duration,
+    requests: u64,
+    request_secs: f64,
+    passed: u64,
+    failed: u64,
+    peak_kib: u64,
+    code: Option<i32>,
+}
+
+fn run_once(specs: &str, max_examples: u64, seed: u64) -> Run {
+    let t0 = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kontrakt"))
+        .args([
+            "test",
+            specs,
+            "--seed",
+            &seed.to_string(),
+            "--max-examples",
+            &max_examples.to_string(),
+            "--no-progress",
+            "--quiet",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kontrakt");
+    let pid = child.id();
+    // Drain the pipes while the run goes on: a run with many failures writes more than a pipe
+    // buffer holds.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let mut peak = 0;
+    // The high-water mark only grows: the last reading before exit is the peak.
+    let status = loop {
+        if let Some(k) = hwm_kib(pid) {
+            peak = peak.max(k);
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("waiting for kontrakt: {e}"),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    let wall = t0.elapsed();
+    // "kontrakt: 5123 requests in 0.9 s (5600/s)"
+    let (mut requests, mut request_secs) = (0, 0.0);
+    for line in stderr.lines() {
+        if let Some(rest) = line.strip_prefix("kontrakt: ")
+            && let Some((n, rest)) = rest.split_once(" requests in ")
+            && let Some((secs, _)) = rest.split_once(" s")
+        {
+            requests = n.trim().parse().unwrap_or(0);
+            request_secs = secs.trim().parse().unwrap_or(0.0);
+        }
+    }
+    // "test result: ok. 812 passed; 0 failed; ..."
+    let (mut passed, mut failed) = (0, 0);
+    for line in stdout.lines() {
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(['.', ';']) {
+                let part = part.trim();
+                if let Some(n) = part.strip_suffix(" passed") {
+                    passed = n.trim().parse().unwrap_or(0);
+                }
+                if let Some(n) = part.strip_suffix(" failed") {
+                    failed = n.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+    }
+    if status.code() != Some(0) {
+        eprintln!(
+            "kontrakt test exited {:?}:\n{stdout}\n{stderr}",
+            status.code()
+        );
+    }
+    Run {
+        wall,
+        requests,
+        request_secs,
+        passed,
+        failed,
+        peak_kib: peak,
+        code: status.code(),
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else is accepted.
+    let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
+    let runs = env_num("KONTRAKT_BENCH_RUNS", 3);
+    let max_examples = env_num("KONTRAKT_BENCH_MAX_EXAMPLES", 20);
+    println!("kontrakt test specs/ (embedded mock, --max-examples {max_examples}), {runs} runs");
+    println!(
+        "{:>4} {:>9} {:>9} {:>11} {:>9} {:>7} {:>9} {:>5}",
+        "run", "wall s", "requests", "requests/s", "cases/s*", "tests", "peak MiB", "exit"
+    );
+    let mut best: Option<Run> = None;
+    for i in 0..runs {
+        let r = run_once(specs, max_examples, 1000 + i);
+        let rps = r.requests as f64 / r.request_secs.max(1e-9);
+        let cps = r.requests as f64 / r.wall.as_secs_f64();
+        println!(
+            "{:>4} {:>9.2} {:>9} {:>11.0} {:>9.0} {:>7} {:>9.1} {:>5}",
+            i + 1,
+            r.wall.as_secs_f64(),
+            r.requests,
+            rps,
+            cps,
+            r.passed + r.failed,
+            r.peak_kib as f64 / 1024.0,
+            r.code.map_or("-".into(), |c| c.to_string())
+        );
+        if best.as_ref().is_none_or(|b| r.wall < b.wall) {
+            best = Some(r);
+        }
+    }
+    if let Some(b) = best {
+        println!(
+            "best: {:.2} s end to end, {} requests ({:.0}/s while sending), {} cases/s over the whole run*, {} tests failed, peak {:.1} MiB",
+            b.wall.as_secs_f64(),
+            b.requests,
+            b.requests as f64 / b.request_secs.max(1e-9),
+            (b.requests as f64 / b.wall.as_secs_f64()) as u64,
+            b.failed,
+            b.peak_kib as f64 / 1024.0
+        );
+        println!(
+            "* cases/s end to end: requests over the whole wall time, loading and mock start included"
+        );
+    }
+}

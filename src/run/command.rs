@@ -1,0 +1,529 @@
+//! `kontrakt test` as a command: arguments and config → target, credentials, limiter → the
+//! run → libtest trials → JUnit and the exit code.
+//!
+//! Everything that can make the run impossible (bad arguments, a spec that does not load, a
+//! target that does not answer, credentials refused) is found before any finding is printed,
+//! and ends with one line and exit 2.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use libtest_mimic::{Arguments, Trial};
+
+use super::auth::AuthSession;
+use super::http::{ClientOptions, Event, HttpClient, Sender, load_identity};
+use super::junit;
+use super::limiter::{Limiter, RateSpec};
+use super::progress::Progress;
+use super::runner::{self, Budget, Settings, Shared, Unit, is_safe};
+use super::suite;
+use crate::check::{self, CHECKS, CheckOptions};
+use crate::cli::TestArgs;
+use crate::config::{CertSource, Config, EnvKind, Environment, Profile, SecretSource};
+use crate::exit::ExitStatus;
+use crate::generate::case::Phase;
+use crate::generate::cases::CaseOptions;
+use crate::mock::server::{Mock, MockOptions, start};
+use crate::redact::Redactor;
+
+/// Largest response body kept per exchange; checks see the start of longer ones.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Body bytes shown per request and response in a failure.
+const SHOW_LIMIT: usize = 2048;
+/// Requests one failing trial may spend on shrinking its case.
+const SHRINK_BUDGET: usize = 40;
+
+pub fn command(args: &TestArgs) -> ExitStatus {
+    if args.list_checks {
+        for c in CHECKS {
+            println!(
+                "{:<26} {}{}",
+                c.id,
+                c.title,
+                if c.default_enabled { "" } else { " (opt-in)" }
+            );
+        }
+        return ExitStatus::Clean;
+    }
+    match run(args) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("kontrakt test: {e}");
+            ExitStatus::Failure
+        }
+    }
+}
+
+fn phases(text: &str) -> Result<Vec<Phase>, String> {
+    let mut out = Vec::new();
+    for p in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let phase = match p {
+            "examples" => Phase::Examples,
+            "boundary" => Phase::Boundary,
+            "property" => Phase::Property,
+            "negative" => Phase::Negative,
+            other => {
+                return Err(format!(
+                    "--phases: unknown phase `{other}` (the phases are examples, boundary, property, negative)"
+                ));
+            }
+        };
+        if !out.contains(&phase) {
+            out.push(phase);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Where requests go.
+enum Target {
+    /// The embedded mock, started from the same specs.
+    Mock,
+    Url(String),
+    /// The spec's own servers: the test or production one.
+    Servers,
+}
+
+fn run(args: &TestArgs) -> Result<ExitStatus, String> {
+    let started = Instant::now();
+    let mut checks = check::select(&args.checks).map_err(|e| format!("--checks: {e}"))?;
+    if args.max_response_time.is_some()
+        && let Some(c) = check::by_id("response-time")
+        && !checks.iter().any(|x| x.id == c.id)
+    {
+        checks.push(c);
+    }
+    let phases = phases(&args.phases)?;
+    if args.concurrency == 0 {
+        return Err("--concurrency must be at least 1".into());
+    }
+    let rate = match &args.rate {
+        Some(r) => Some(
+            r.parse::<RateSpec>()
+                .map_err(|e| format!("--rate {r}: {e}"))?,
+        ),
+        None => None,
+    };
+    let config = load_config(args)?;
+    let environment: Option<Environment> = match (&args.target, &args.environment) {
+        (Some(_), _) => None,
+        (None, Some(name)) => Some(config.environment(name).map_err(|e| e.to_string())?.clone()),
+        (None, None) => None,
+    };
+    let target = match (&args.target, &environment) {
+        (Some(url), _) => Target::Url(check_url(url)?),
+        (None, Some(env)) => match (&env.kind, &env.url) {
+            (_, Some(url)) => Target::Url(check_url(url)?),
+            (EnvKind::Mock, None) => Target::Mock,
+            (_, None) => Target::Servers,
+        },
+        (None, None) => Target::Mock,
+    };
+    let production = environment
+        .as_ref()
+        .is_some_and(|e| matches!(e.kind, EnvKind::Production));
+    let safe_only =
+        production && !(args.allow_writes || environment.as_ref().is_some_and(|e| e.allow_writes));
+    let rate = rate.or_else(|| environment.as_ref().and_then(|e| e.rate));
+
+    let suite = suite::load(&args.specs)?;
+    for note in &suite.notes {
+        eprintln!("kontrakt: {note}");
+    }
+    let seed = args.seed.unwrap_or_else(rand::random);
+
+    // Units and their names first: --list needs nothing else.
+    let mut units = Vec::new();
+    for (s, service) in suite.services.iter().enumerate() {
+        for (o, op) in service.model.operations.iter().enumerate() {
+            if op.webhook.is_some() {
+                continue;
+            }
+            let skip = (safe_only && !is_safe(&op.method)).then(|| {
+                "production target: state-changing methods are not sent (--allow-writes to send them)"
+                    .to_string()
+            });
+            units.push(Unit {
+                service: s,
+                operation: o,
+                name: format!("{}::{}", service.name, suite::operation_name(op)),
+                base_url: String::new(),
+                skip,
+            });
+        }
+    }
+    let arguments = Arguments {
+        list: args.list,
+        filter: args.filter.clone(),
+        exact: args.exact,
+        skip: args.skip.clone(),
+        quiet: args.quiet,
+        test_threads: Some(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        ),
+        ..Arguments::default()
+    };
+    let names = runner::names(&units, &checks);
+    if args.list {
+        let trials: Vec<Trial> = names
+            .into_iter()
+            .map(|(_, n)| Trial::test(n, || Ok(())))
+            .collect();
+        let _ = libtest_mimic::run(&arguments, trials);
+        return Ok(ExitStatus::Clean);
+    }
+    let mut selected: Vec<usize> = names
+        .iter()
+        .filter(|(_, n)| !arguments.is_filtered_out(&Trial::test(n.clone(), || Ok(()))))
+        .map(|(u, _)| *u)
+        .collect();
+    selected.dedup();
+    if selected.is_empty() {
+        return Err("no test matches the filters (see --list)".into());
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+
+    // The target, and credentials for the embedded mock.
+    let mut mock_token = None;
+    let mut running = None;
+    let base: Option<String> = match &target {
+        Target::Mock => {
+            let token = format!("kontrakt-{:032x}", rand::random::<u128>());
+            let upload_dir =
+                std::env::temp_dir().join(format!("kontrakt-test-{}", std::process::id()));
+            let options = MockOptions {
+                seed,
+                tokens: vec![token.clone()],
+                upload_dir: upload_dir.clone(),
+                ..MockOptions::default()
+            };
+            let mock = Mock::new(&args.specs, options).map_err(|e| format!("the mock: {e}"))?;
+            let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+            let r = runtime
+                .block_on(start(Arc::new(mock), addr, None))
+                .map_err(|e| format!("cannot start the mock: {e}"))?;
+            let url = format!("http://{}", r.addr);
+            eprintln!("kontrakt: testing against the embedded mock at {url}");
+            running = Some((r, upload_dir));
+            mock_token = Some(token);
+            Some(url)
+        }
+        Target::Url(url) => {
+            eprintln!("kontrakt: testing against {url}");
+            Some(url.clone())
+        }
+        Target::Servers => None,
+    };
+    for unit in &mut units {
+        let op = &suite.services[unit.service].model.operations[unit.operation];
+        unit.base_url = match (&base, &target) {
+            (Some(b), Target::Url(_)) => join_base(b, &op.base_path),
+            (Some(b), _) => format!("{}{}", b.trim_end_matches('/'), op.base_path),
+            (None, Target::Servers) => {
+                let env = environment.as_ref().ok_or("internal: no environment")?;
+                let servers = crate::config::servers_of(suite.services[unit.service].spec.root());
+                let origin = env
+                    .origin(&servers)
+                    .map_err(|e| format!("{}: {e}", suite.services[unit.service].path.display()))?
+                    .unwrap_or_default();
+                format!("{origin}{}", op.base_path)
+            }
+            (None, _) => String::new(),
+        };
+    }
+
+    // Credentials.
+    let profile = profile(args, &config, environment.as_ref())?;
+    let identity = match profile.as_ref().and_then(|p| p.client_cert.as_ref()) {
+        Some(c) => Some(load_identity(c).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let client_options = ClientOptions {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        identity,
+        ca_file: args
+            .ca_file
+            .clone()
+            .or_else(|| environment.as_ref().and_then(|e| e.ca_file.clone())),
+        max_body: MAX_BODY,
+    };
+    let client = HttpClient::new(&client_options).map_err(|e| e.to_string())?;
+    let limiter = Limiter::new(rate);
+    let auth = match (&mock_token, &profile) {
+        (Some(token), _) => Some(AuthSession::bearer(
+            crate::auth::Secret::new(token.clone()),
+            client.clone(),
+            limiter.clone(),
+        )),
+        (None, Some(p)) if p.bearer.is_some() || p.oauth.is_some() => {
+            Some(AuthSession::new(p, client.clone(), limiter.clone()).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    let progress = Progress::new(0, !args.no_progress);
+    let events = {
+        let progress = progress.clone();
+        Arc::new(move |e: Event| {
+            if let Event::Pause {
+                until,
+                status,
+                reason,
+            } = e
+            {
+                let wait = until.saturating_duration_since(Instant::now());
+                progress.note(&format!(
+                    "{status} from the target: waiting {:.1} s ({reason})",
+                    wait.as_secs_f64()
+                ));
+            }
+        })
+    };
+    let sender = Sender::new(
+        client,
+        limiter,
+        auth,
+        Duration::from_secs(args.rate_deadline),
+        events,
+    );
+    let mut redactor = Redactor::new();
+    if let Some(t) = &mock_token {
+        redactor.secret(t.clone());
+    }
+
+    let case_options = CaseOptions {
+        seed,
+        max_examples: args.max_examples,
+        phases,
+    };
+    let cases = runner::compile_cases(&suite, &units, &selected, &case_options);
+    let services = suite.services.len();
+    let operations = selected.len();
+    let mut replay_command = format!(
+        "kontrakt test {}",
+        args.specs
+            .iter()
+            .map(|p| shell_word(&p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    match (&args.target, &args.environment) {
+        (Some(t), _) => replay_command.push_str(&format!(" --target {}", shell_word(t))),
+        (None, Some(e)) => replay_command.push_str(&format!(" --env {}", shell_word(e))),
+        _ => {}
+    }
+    replay_command.push_str(&format!(" --seed {seed}"));
+    let shared = Arc::new(Shared {
+        suite,
+        units,
+        checks,
+        settings: Settings {
+            case_options,
+            check_options: CheckOptions {
+                max_response_time: args.max_response_time.map(Duration::from_millis),
+            },
+            concurrency: args.concurrency,
+            max_requests: args.max_requests,
+            replay: args.replay.clone(),
+            safe_only,
+            shrink_budget: SHRINK_BUDGET,
+            show_limit: SHOW_LIMIT,
+            replay_command,
+        },
+        sender,
+        handle: runtime.handle().clone(),
+        redactor,
+        cases,
+        budget: Budget::new(args.max_requests),
+        progress,
+    });
+    eprintln!(
+        "kontrakt: {operations} operations in {services} services, seed {seed}{}",
+        if safe_only {
+            ", production: safe methods only"
+        } else {
+            ""
+        }
+    );
+    let runs = runtime.block_on(runner::execute(shared.clone(), &selected));
+    let runs = match runs {
+        Ok(r) => r,
+        Err(e) => {
+            stop_mock(&runtime, running);
+            return Err(format!(
+                "{e}\nno results are reported: the run is incomplete"
+            ));
+        }
+    };
+    // Secrets known only after the run started (tokens fetched) are redacted too.
+    let shared = {
+        let mut shared = Arc::into_inner(shared).ok_or("internal: the run is still shared")?;
+        for s in shared.sender.secrets() {
+            shared.redactor.secret(s);
+        }
+        Arc::new(shared)
+    };
+    let not_sent: usize = runs.iter().map(|r| r.not_sent).sum();
+    if not_sent > 0 {
+        eprintln!(
+            "kontrakt: the request budget ran out: {not_sent} cases were not sent (their operations are reported as not tested)"
+        );
+    }
+    let verdicts = Arc::new(Mutex::new(Vec::new()));
+    let trials = runner::trials(shared.clone(), Arc::new(runs), verdicts.clone());
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    stop_mock(&runtime, running);
+    if let Some(path) = &args.junit {
+        let mut cases = verdicts.lock().map(|v| v.clone()).unwrap_or_default();
+        cases.sort_by(|a, b| a.name.cmp(&b.name));
+        let report = junit::Report {
+            properties: vec![
+                ("seed".into(), seed.to_string()),
+                ("kontrakt".into(), env!("CARGO_PKG_VERSION").into()),
+            ],
+            cases,
+            time: started.elapsed(),
+        };
+        write_file(path, &report.render())?;
+    }
+    Ok(if conclusion.num_failed > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}
+
+fn stop_mock(
+    runtime: &tokio::runtime::Runtime,
+    running: Option<(crate::mock::server::Running, PathBuf)>,
+) {
+    if let Some((r, dir)) = running {
+        runtime.block_on(r.stop());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn load_config(args: &TestArgs) -> Result<Config, String> {
+    match &args.config {
+        Some(p) => Config::load(p).map_err(|e| e.to_string()),
+        None => {
+            let default = PathBuf::from("kontrakt.toml");
+            if default.is_file() {
+                Config::load(&default).map_err(|e| e.to_string())
+            } else {
+                Ok(Config::default())
+            }
+        }
+    }
+}
+
+/// The profile: the command line's credentials over the named or the environment's profile.
+fn profile(
+    args: &TestArgs,
+    config: &Config,
+    environment: Option<&Environment>,
+) -> Result<Option<Profile>, String> {
+    let name = args
+        .profile
+        .clone()
+        .or_else(|| environment.and_then(|e| e.profile.clone()));
+    let mut profile = match name {
+        Some(n) => Some(
+            config
+                .profiles
+                .get(&n)
+                .cloned()
+                .ok_or_else(|| format!("no profile `{n}` in the config file"))?,
+        ),
+        None => None,
+    };
+    if let Some(var) = &args.token_env {
+        profile.get_or_insert_with(Profile::default).bearer = Some(SecretSource::Env(var.clone()));
+    }
+    if let Some(cert) = &args.client_cert {
+        let is_pem = !matches!(
+            cert.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
+            Some("p12" | "pfx")
+        );
+        profile.get_or_insert_with(Profile::default).client_cert = Some(CertSource {
+            p12: (!is_pem).then(|| cert.clone()),
+            password: args.client_cert_password_env.clone().map(SecretSource::Env),
+            cert: is_pem.then(|| cert.clone()),
+            key: args.client_key.clone(),
+        });
+    }
+    Ok(profile)
+}
+
+fn check_url(url: &str) -> Result<String, String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("target `{url}` is not an http:// or https:// URL"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// A target URL without a path gets the spec's base path; one with a path is used as it is.
+fn join_base(target: &str, base_path: &str) -> String {
+    let after_scheme = target.split_once("://").map(|(_, r)| r).unwrap_or(target);
+    if after_scheme.contains('/') {
+        target.to_string()
+    } else {
+        format!("{target}{base_path}")
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_paths_and_servers() {
+        assert_eq!(join_base("https://h", "/api/v1"), "https://h/api/v1");
+        assert_eq!(join_base("https://h/x", "/api/v1"), "https://h/x");
+    }
+
+    #[test]
+    fn phases_parse_and_reject() {
+        assert_eq!(
+            phases("negative,examples").unwrap(),
+            vec![Phase::Examples, Phase::Negative]
+        );
+        assert!(phases("fuzz").unwrap_err().contains("unknown phase `fuzz`"));
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("specs/"), "specs/");
+        assert_eq!(shell_word("a b'c"), "'a b'\\''c'");
+    }
+}
