@@ -741,8 +741,11 @@ fn check_url(url: &str, what: &str) -> Result<(), String> {
 
 /// 1-based line and character column of a byte offset.
 fn position(text: &str, path: &Path, offset: usize) -> Position {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary_compat(offset)];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
@@ -750,19 +753,6 @@ fn position(text: &str, path: &Path, offset: usize) -> Position {
         file: path.to_path_buf(),
         line: line as u32,
         column: column as u32,
-    }
-}
-
-trait FloorCharBoundary {
-    fn floor_char_boundary_compat(&self, i: usize) -> usize;
-}
-
-impl FloorCharBoundary for str {
-    fn floor_char_boundary_compat(&self, mut i: usize) -> usize {
-        while i > 0 && !self.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
     }
 }
 

@@ -28,19 +28,10 @@ const SECRET: &str = "hemmelig:med&tegn=";
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-/// The mock, served on this test's runtime until dropped.
+/// The mock, served on the test's runtime (and stopped with it).
 struct Served {
     url: String,
-    running: Option<Running>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(r) = self.running.take() {
-            // Stopping needs the runtime; the test's runtime ends with the test anyway.
-            drop(r);
-        }
-    }
+    _running: Running,
 }
 
 async fn mock(options: MockOptions, tls: Option<Arc<rustls::ServerConfig>>) -> Served {
@@ -51,7 +42,7 @@ async fn mock(options: MockOptions, tls: Option<Arc<rustls::ServerConfig>>) -> S
         .expect("mock listens");
     Served {
         url: format!("{scheme}://127.0.0.1:{}", running.addr.port()),
-        running: Some(running),
+        _running: running,
     }
 }
 
