@@ -359,6 +359,16 @@ impl Environment {
         }
     }
 
+    /// Whether a request with `method` may be sent here: anything to test and mock, only the
+    /// safe methods (RFC 9110 §9.2.1: GET, HEAD, OPTIONS, TRACE) to production unless writes
+    /// are allowed.
+    pub fn allows_method(&self, method: &str) -> bool {
+        self.allow_writes
+            || ["GET", "HEAD", "OPTIONS", "TRACE"]
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(method))
+    }
+
     /// The origin the runner puts in front of each operation's base path and path: the
     /// configured `url`, else the origin of the spec server of this environment's kind.
     /// `None` for the mock, whose address is only known once it listens.
@@ -883,6 +893,10 @@ mod tests {
         );
         assert!(!c.environment("production").unwrap().allow_writes);
         assert!(c.environment("test").unwrap().allow_writes);
+        let prod = c.environment("production").unwrap();
+        assert!(prod.allows_method("get") && prod.allows_method("HEAD"));
+        assert!(!prod.allows_method("POST") && !prod.allows_method("DELETE"));
+        assert!(c.environment("test").unwrap().allows_method("DELETE"));
         let e = c.environment("staging").unwrap_err().to_string();
         assert!(e.contains("known: mock, test, production"), "{e}");
     }
