@@ -359,6 +359,16 @@ impl Environment {
         }
     }
 
+    /// Whether a request with `method` may be sent here: anything to test and mock, only the
+    /// safe methods (RFC 9110 §9.2.1: GET, HEAD, OPTIONS, TRACE) to production unless writes
+    /// are allowed.
+    pub fn allows_method(&self, method: &str) -> bool {
+        self.allow_writes
+            || ["GET", "HEAD", "OPTIONS", "TRACE"]
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(method))
+    }
+
     /// The origin the runner puts in front of each operation's base path and path: the
     /// configured `url`, else the origin of the spec server of this environment's kind.
     /// `None` for the mock, whose address is only known once it listens.
@@ -741,8 +751,11 @@ fn check_url(url: &str, what: &str) -> Result<(), String> {
 
 /// 1-based line and character column of a byte offset.
 fn position(text: &str, path: &Path, offset: usize) -> Position {
-    let offset = offset.min(text.len());
-    let before = &text[..text.floor_char_boundary_compat(offset)];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
@@ -750,19 +763,6 @@ fn position(text: &str, path: &Path, offset: usize) -> Position {
         file: path.to_path_buf(),
         line: line as u32,
         column: column as u32,
-    }
-}
-
-trait FloorCharBoundary {
-    fn floor_char_boundary_compat(&self, i: usize) -> usize;
-}
-
-impl FloorCharBoundary for str {
-    fn floor_char_boundary_compat(&self, mut i: usize) -> usize {
-        while i > 0 && !self.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
     }
 }
 
@@ -893,6 +893,10 @@ mod tests {
         );
         assert!(!c.environment("production").unwrap().allow_writes);
         assert!(c.environment("test").unwrap().allow_writes);
+        let prod = c.environment("production").unwrap();
+        assert!(prod.allows_method("get") && prod.allows_method("HEAD"));
+        assert!(!prod.allows_method("POST") && !prod.allows_method("DELETE"));
+        assert!(c.environment("test").unwrap().allows_method("DELETE"));
         let e = c.environment("staging").unwrap_err().to_string();
         assert!(e.contains("known: mock, test, production"), "{e}");
     }

@@ -261,7 +261,7 @@ impl HttpClient {
                 return tls_error(tls, &host, self.identity.is_some());
             }
             if let Some(io) = err.downcast_ref::<std::io::Error>() {
-                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                if let Some(tls) = rustls_error_in(io) {
                     return tls_error(tls, &host, self.identity.is_some());
                 }
                 if io.kind() == std::io::ErrorKind::ConnectionRefused {
@@ -301,6 +301,18 @@ impl HttpClient {
             url: r.url.clone(),
             detail: innermost,
         }
+    }
+}
+
+/// The rustls error inside an I/O error, however deep: the connector wraps the handshake's
+/// I/O error in another one, and `io::Error::source` skips the wrapped error itself.
+fn rustls_error_in(io: &std::io::Error) -> Option<&rustls::Error> {
+    let mut inner = io.get_ref()?;
+    loop {
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        inner = inner.downcast_ref::<std::io::Error>()?.get_ref()?;
     }
 }
 
@@ -364,6 +376,8 @@ fn alert_name(a: rustls::AlertDescription) -> String {
         A::BadCertificate => "bad certificate".into(),
         A::CertificateRevoked => "certificate revoked".into(),
         A::AccessDenied => "access denied".into(),
+        A::DecryptError => "decrypt error".into(),
+        A::HandshakeFailure => "handshake failure".into(),
         other => format!("{other:?}"),
     }
 }

@@ -222,13 +222,6 @@ pub fn wait_hint(headers: &[(String, String)], now: SystemTime) -> Option<Durati
     retry_after(headers, now).or_else(|| quota_reset(headers, now))
 }
 
-/// The wait the rate-limit headers (not `Retry-After`) announce because the quota is used up:
-/// what a polite client honours even on a successful response, before the server has to say
-/// 429.
-pub fn quota_exhausted(headers: &[(String, String)], now: SystemTime) -> Option<Duration> {
-    quota_reset(headers, now)
-}
-
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     crate::exchange::header(headers, name).map(str::trim)
 }
@@ -575,7 +568,5 @@ mod tests {
             ),
             secs(2)
         );
-        // quota_exhausted ignores Retry-After (a 3xx or 503 may carry it for other reasons).
-        assert_eq!(quota_exhausted(&h(&[("Retry-After", "2")]), now), None);
     }
 }

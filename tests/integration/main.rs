@@ -16,6 +16,7 @@
 //! - `generate`: generated values validated against the schemas they were generated from.
 //! - `mock`: the mock served on loopback and driven over HTTP.
 //! - `mock_abuse`: random and malformed requests, slow clients, oversized bodies.
+//! - `run_transport`: the runner's limiter, HTTP client, OAuth and mTLS against servers on loopback.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -34,6 +35,7 @@ mod mock;
 mod mock_abuse;
 mod model;
 mod regressions;
+mod run_transport;
 mod source_map;
 mod support;
 mod tls;
