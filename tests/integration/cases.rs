@@ -322,6 +322,8 @@ fn every_bundled_operation_yields_valid_positives_and_precise_negatives() {
 
 #[test]
 fn cases_are_deterministic_and_seeded() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<OperationCases>();
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/dokumentlager/dokumentlager-2.0.0.yaml");
     let (spec, model) = load(&path);
