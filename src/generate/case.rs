@@ -206,3 +206,19 @@ impl Case {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_keys_name_phase_index_seed_and_shrink_steps() {
+        let mut c = Case::new(3, Phase::Negative, 0x7f2a, "t");
+        c.index = 3;
+        assert_eq!(c.replay_key(), "n3:7f2a");
+        c.shrink = vec![0, 2];
+        assert_eq!(c.replay_key(), "n3:7f2a/0/2");
+        c.phase = Phase::Property;
+        assert!(c.replay_key().starts_with('p'));
+    }
+}

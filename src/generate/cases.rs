@@ -806,7 +806,9 @@ impl OperationCases {
                     }
                     let mut c = base.clone();
                     c.body = Some(nb);
-                    c.label = format!("{} at body {}", e.what, walk::pointer(&e.ptr));
+                    c.label = format!("{} at body {}", e.what, walk::pointer(&e.ptr))
+                        .trim_end()
+                        .to_string();
                     out.push(c);
                 }
                 if out.len() > MAX_BOUNDARY_CASES * 2 {
@@ -954,7 +956,9 @@ impl OperationCases {
                 });
                 Violation {
                     constraint: m.constraint,
-                    location: format!("body {}", walk::pointer(&m.edit.ptr)),
+                    location: format!("body {}", walk::pointer(&m.edit.ptr))
+                        .trim_end()
+                        .to_string(),
                     detail: m.detail.clone(),
                 }
             }
@@ -1113,6 +1117,10 @@ impl OperationCases {
             c.phase = Phase::Probe;
             c.probe = Some(p);
             c.label = label.to_string();
+            // A GET carries no body; the probe asks about the method, not the payload.
+            if method.as_deref() == Some("GET") {
+                c.body = None;
+            }
             c.method = method;
             c.index = out.len();
             out.push(c);

@@ -330,3 +330,35 @@ fn string_mutations(view: &View, s: &str, leaf: &mut impl FnMut(Constraint, Valu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_format_strings_fail_the_validators_format_checks() {
+        for f in [
+            "date",
+            "date-time",
+            "time",
+            "uuid",
+            "email",
+            "ipv4",
+            "ipv6",
+            "uri",
+            "hostname",
+            "cpr",
+            "cvr",
+            "duration",
+        ] {
+            let failing: Vec<&str> = bad_formats(f)
+                .iter()
+                .copied()
+                .filter(|s| !walk::format_ok(f, s))
+                .collect();
+            assert!(!failing.is_empty(), "no candidate fails format {f}");
+        }
+        assert!(walk::format_ok("date", "2021-02-28"));
+        assert!(walk::format_ok("no-such-format", "anything"));
+    }
+}

@@ -469,3 +469,44 @@ pub fn build_request(op: &Operation, case: &Case, base_url: &str) -> Request {
         body,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types() {
+        assert_eq!(
+            essence("Application/JSON; charset=utf-8"),
+            "application/json"
+        );
+        assert_eq!(concrete("*/*"), "application/octet-stream");
+        assert_eq!(concrete("text/*"), "text/plain");
+        assert_eq!(concrete("image/*"), "image/png");
+        assert_eq!(
+            concrete("application/json; charset=utf-8"),
+            "application/json; charset=utf-8"
+        );
+        assert_eq!(
+            MediaKind::of("application/problem+json", false),
+            MediaKind::Json
+        );
+        assert_eq!(MediaKind::of("text/plain", true), MediaKind::Binary);
+        assert_eq!(
+            MediaKind::of("multipart/mixed", false),
+            MediaKind::Multipart
+        );
+        assert_eq!(MediaKind::of("application/pdf", false), MediaKind::Binary);
+    }
+
+    #[test]
+    fn scalars_as_text() {
+        assert_eq!(scalar_text(&Value::from(2.5)), "2.5");
+        assert_eq!(scalar_text(&Value::Null), "");
+        assert_eq!(scalar_text(&Value::from("a b")), "a b");
+        assert_eq!(
+            form_body(&serde_json::json!({"a": "x y", "b": [1, 2]})),
+            "a=x+y&b=1&b=2"
+        );
+    }
+}

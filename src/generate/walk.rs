@@ -369,3 +369,40 @@ pub fn number(x: f64, integer: bool) -> Option<Value> {
     }
     serde_json::Number::from_f64(x).map(Value::Number)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_round_trip_and_edits_apply() {
+        let ptr = vec!["a/b".to_string(), "0".into(), "c~d".into()];
+        assert_eq!(pointer(&ptr), "/a~1b/0/c~0d");
+        assert_eq!(parse_pointer("/a~1b/0/c~0d"), ptr);
+        assert!(parse_pointer("").is_empty());
+        let v = json!({"a": [1, {"b": 2}], "c": 3});
+        assert_eq!(get(&v, &parse_pointer("/a/1/b")), Some(&json!(2)));
+        let removed = apply(&v, &parse_pointer("/c"), None).unwrap().unwrap();
+        assert_eq!(removed, json!({"a": [1, {"b": 2}]}));
+        let set = apply(&v, &parse_pointer("/a/2"), Some(&json!(9)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(set["a"], json!([1, {"b": 2}, 9]));
+        assert_eq!(apply(&v, &[], None), Some(None));
+        assert!(apply(&v, &parse_pointer("/x/y"), Some(&json!(1))).is_none());
+        assert!(overlaps(&parse_pointer("/a"), &parse_pointer("/a/1")));
+        assert!(!overlaps(&parse_pointer("/a"), &parse_pointer("/c")));
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert!(same(&json!(1), &json!(1.0)));
+        assert!(same(&json!({"a": [1]}), &json!({"a": [1.0]})));
+        assert!(!same(&json!("1"), &json!(1)));
+        assert_eq!(number(5.0, true), Some(json!(5)));
+        assert_eq!(number(0.5, true), None);
+        assert_eq!(number(0.5, false), Some(json!(0.5)));
+        assert!(is_multiple(0.3, 0.1) && !is_multiple(0.35, 0.1));
+    }
+}

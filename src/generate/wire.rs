@@ -250,3 +250,82 @@ pub fn read_form(g: Option<&ValueGenerator>, v: &Value) -> Result<Value, Unsenda
     }
     Ok(Value::Object(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Loc;
+    use serde_json::json;
+
+    fn param(location: ParamIn, style: &str, explode: bool) -> Parameter {
+        Parameter {
+            name: "p".into(),
+            location,
+            required: false,
+            style: style.into(),
+            explode,
+            allow_reserved: false,
+            deprecated: false,
+            schema: None,
+            content: Vec::new(),
+            examples: Vec::new(),
+            loc: Loc::new(0, ""),
+        }
+    }
+
+    #[test]
+    fn text_is_read_by_type() {
+        assert_eq!(coerce("2", TypeSet(TypeSet::INTEGER)), json!(2));
+        assert_eq!(coerce("abc", TypeSet(TypeSet::INTEGER)), json!("abc"));
+        assert_eq!(coerce("007", TypeSet(TypeSet::STRING)), json!("007"));
+        assert_eq!(coerce("true", TypeSet::ALL), json!(true));
+        assert_eq!(coerce("", TypeSet(TypeSet::NULL)), json!(null));
+    }
+
+    #[test]
+    fn values_that_change_shape_on_the_wire_are_refused() {
+        let path = param(ParamIn::Path, "simple", false);
+        assert_eq!(read_param(&path, false, None, &json!("")), Err(Unsendable));
+        assert_eq!(
+            read_param(&path, false, None, &json!("..")),
+            Err(Unsendable)
+        );
+        assert_eq!(
+            read_param(&path, false, None, &json!("a/b")),
+            Ok(Some(json!("a/b")))
+        );
+        let header = param(ParamIn::Header, "simple", false);
+        assert_eq!(
+            read_param(&header, false, None, &json!("rød")),
+            Err(Unsendable)
+        );
+        assert_eq!(
+            read_param(&header, false, None, &json!(" a")),
+            Err(Unsendable)
+        );
+        assert_eq!(
+            read_param(&header, false, None, &json!("a b")),
+            Ok(Some(json!("a b")))
+        );
+        // Without a schema a list is read as text, so it is not sent as one.
+        let query = param(ParamIn::Query, "form", true);
+        assert_eq!(
+            read_param(&query, false, None, &json!([1, 2])),
+            Err(Unsendable)
+        );
+        assert_eq!(
+            read_param(&query, true, None, &json!([1, 2])),
+            Ok(Some(json!([1, 2])))
+        );
+    }
+
+    #[test]
+    fn form_bodies_read_flat() {
+        assert_eq!(
+            read_form(None, &json!({"a": "1", "b": [], "c": ["x"]})),
+            Ok(json!({"a": 1, "c": ["x"]}))
+        );
+        assert_eq!(read_form(None, &json!({"a": {"b": 1}})), Err(Unsendable));
+        assert_eq!(read_form(None, &json!([1])), Err(Unsendable));
+    }
+}

@@ -186,6 +186,8 @@ fn judge(spec: &Spec, validators: &Validators, op: &Operation, case: &Case) -> R
         .is_some_and(|v| v.location.starts_with("body") || v.location == "content-type");
     let body_ok = match (&case.body, &op.request_body) {
         (None, None) => true,
+        // A GET probe carries no body: only its method is wrong.
+        (None, Some(_)) if case.method.as_deref() == Some("GET") => true,
         (None, Some(b)) => !b.required,
         (Some(_), None) => false,
         (Some(body), Some(rb)) => match &body.content {
@@ -320,6 +322,8 @@ fn every_bundled_operation_yields_valid_positives_and_precise_negatives() {
 
 #[test]
 fn cases_are_deterministic_and_seeded() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<OperationCases>();
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/dokumentlager/dokumentlager-2.0.0.yaml");
     let (spec, model) = load(&path);
