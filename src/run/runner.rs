@@ -552,8 +552,7 @@ pub fn compile_cases(
     selected: &[usize],
     options: &CaseOptions,
 ) -> Vec<Option<Compiled>> {
-    let mut out: Vec<Option<Compiled>> =
-        (0..units.len()).map(|_| None).collect();
+    let mut out: Vec<Option<Compiled>> = (0..units.len()).map(|_| None).collect();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -561,38 +560,32 @@ pub fn compile_cases(
     let chunks: Vec<Vec<usize>> = (0..threads)
         .map(|t| selected.iter().copied().skip(t).step_by(threads).collect())
         .collect();
-    let compiled: Vec<Vec<(usize, Compiled)>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|&u| {
-                                let unit = &units[u];
-                                let s = &suite.services[unit.service];
-                                (
-                                    u,
-                                    OperationCases::compile(
-                                        &s.spec,
-                                        &s.model,
-                                        unit.operation,
-                                        options,
-                                    )
+    let compiled: Vec<Vec<(usize, Compiled)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&u| {
+                            let unit = &units[u];
+                            let s = &suite.services[unit.service];
+                            (
+                                u,
+                                OperationCases::compile(&s.spec, &s.model, unit.operation, options)
                                     .map(Arc::new)
                                     .map_err(|e| e.to_string()),
-                                )
-                            })
-                            .collect()
-                    })
+                            )
+                        })
+                        .collect()
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
     for (u, r) in compiled.into_iter().flatten() {
         out[u] = Some(r);
     }
