@@ -19,6 +19,7 @@ use super::limiter::{Limiter, RateSpec};
 use super::progress::Progress;
 use super::runner::{self, Budget, Settings, Shared, Unit, is_safe};
 use super::suite;
+use crate::auth::{ApiKeyIn, SchemeKind, SecuritySchemes};
 use crate::check::{self, CHECKS, CheckOptions};
 use crate::cli::TestArgs;
 use crate::config::{CertSource, Config, EnvKind, Environment, Profile, SecretSource};
@@ -297,6 +298,19 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     let mut redactor = Redactor::new();
     if let Some(t) = &mock_token {
         redactor.secret(t.clone());
+    }
+    // API keys travel in headers and query parameters the specs name.
+    for service in &suite.services {
+        let (schemes, _) = SecuritySchemes::from_spec(&service.spec);
+        for (_, kind) in schemes.iter() {
+            if let SchemeKind::ApiKey { location, name } = kind {
+                match location {
+                    ApiKeyIn::Header => redactor.header(name),
+                    ApiKeyIn::Query => redactor.query_param(name),
+                    ApiKeyIn::Cookie => {}
+                }
+            }
+        }
     }
 
     let case_options = CaseOptions {
