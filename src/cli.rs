@@ -119,7 +119,7 @@ Exit codes: 0 all passed, 1 findings, 2 the run could not happen (nothing report
 )]
 pub struct TestArgs {
     /// Spec files or folders. A folder holding several versions of a service tests the newest.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["list_checks", "explain"])]
     pub specs: Vec<PathBuf>,
     /// Base URL of the service under test, e.g. https://test.example.dk. A URL without a path
     /// gets each spec's server base path appended; a URL with a path is used as it is.
@@ -165,9 +165,12 @@ pub struct TestArgs {
     /// Checks to run: `default`, `all`, or a comma-separated list of check ids (see --list-checks).
     #[arg(long, value_name = "LIST", default_value = "default")]
     pub checks: String,
-    /// List the checks with their documentation and exit.
+    /// List the checks (id, title, whether on by default) and exit.
     #[arg(long)]
     pub list_checks: bool,
+    /// Print one check's documentation and exit.
+    #[arg(long, value_name = "CHECK")]
+    pub explain: Option<String>,
     /// Enable the response-time check with this limit in milliseconds.
     #[arg(long, value_name = "MS")]
     pub max_response_time: Option<u64>,

@@ -48,6 +48,28 @@ pub fn command(args: &TestArgs) -> ExitStatus {
         }
         return ExitStatus::Clean;
     }
+    if let Some(id) = &args.explain {
+        let Some(c) = check::by_id(id) else {
+            let ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
+            eprintln!(
+                "kontrakt test: no check `{id}`; the checks are: {}",
+                ids.join(", ")
+            );
+            return ExitStatus::Failure;
+        };
+        println!(
+            "{} ({})\n\n{}\n\n{}",
+            c.id,
+            if c.default_enabled {
+                "default"
+            } else {
+                "opt-in"
+            },
+            c.title,
+            c.doc.trim_end()
+        );
+        return ExitStatus::Clean;
+    }
     match run(args) {
         Ok(status) => status,
         Err(e) => {

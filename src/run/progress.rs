@@ -30,13 +30,17 @@ const REDRAW_EVERY: Duration = Duration::from_millis(100);
 impl Progress {
     /// `fancy`: redraw one line on a terminal (stderr must be one); otherwise plain lines.
     pub fn new(total: u64, fancy: bool) -> Progress {
+        let terminal = fancy && std::io::stderr().is_terminal();
+        let now = Instant::now();
         Progress {
             inner: Arc::new(Inner {
                 total: AtomicU64::new(total),
                 done: AtomicU64::new(0),
-                started: Instant::now(),
-                terminal: fancy && std::io::stderr().is_terminal(),
-                out: Mutex::new(None),
+                started: now,
+                terminal,
+                // Plain lines start after the first interval: a short run prints only its
+                // summary.
+                out: Mutex::new((!terminal).then_some(now)),
                 finished: AtomicBool::new(false),
             }),
         }

@@ -8,7 +8,7 @@ use crate::exchange::Exchange;
 
 pub static CHECK: Check = Check {
     id: "response-time",
-    title: "Responses arrive within the configured time limit (opt-in)",
+    title: "Responses arrive within the configured time limit",
     doc: "\
 ## What it detects
 A response that took longer than the limit given with `--max-response-time`, measured from \
