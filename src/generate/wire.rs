@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::generator::ValueGenerator;
-use super::ir::TypeSet;
+use super::ir::{Node, TypeSet};
 use super::plan::Key;
 use super::request::{self, scalar_text};
 use super::walk::types_of;
@@ -57,7 +57,13 @@ struct Types<'a> {
 impl Types<'_> {
     fn of(&self, key: Key) -> TypeSet {
         match self.g {
-            Some(g) if !key.conj.is_empty() => types_of(&g.view(&key)),
+            Some(g) if !key.conj.is_empty() => {
+                let view = g.view(&key);
+                match view.types {
+                    Some(t) => t,
+                    None => branch_types(g, &view).unwrap_or_else(|| types_of(&view)),
+                }
+            }
             _ => TypeSet::ALL,
         }
     }
@@ -81,6 +87,30 @@ impl Types<'_> {
         self.g
             .is_some_and(|g| g.view(&g.root_key()).names.iter().any(|n| n == name))
     }
+}
+
+/// The types a schema without `type` allows through its `oneOf`/`anyOf` branches (the union of
+/// each group, intersected across groups), as the mock's parser reads them: `oneOf: [string,
+/// array]` reads `?x=5` as the string "5". `None` when a branch's types are unknown.
+fn branch_types(g: &ValueGenerator, view: &super::plan::View) -> Option<TypeSet> {
+    let mut acc: Option<TypeSet> = None;
+    for &m in &view.members {
+        let Node::Schema(s) = &g.ir().nodes[m] else {
+            continue;
+        };
+        for group in [&s.one_of, &s.any_of] {
+            if group.is_empty() {
+                continue;
+            }
+            let mut union = TypeSet(0);
+            for &b in group.iter() {
+                let t = g.view(&Key::of(vec![b])).types?;
+                union = TypeSet(union.0 | t.0);
+            }
+            acc = Some(acc.map_or(union, |a| a.intersect(union)));
+        }
+    }
+    acc
 }
 
 /// A header value HTTP carries as is: visible ASCII (and inner spaces), nothing to trim.

@@ -179,8 +179,13 @@ pub async fn handle(mock: &Mock, req: Request<Incoming>, conn: &Conn) -> Respons
     let mut body_value: Option<Value> = None;
     let mut upload_outcome: Option<upload::Outcome> = None;
     if let Some(spec_body) = &op.body {
-        let present = http::has_body(&parts.headers);
         let content_type = header(&parts.headers, "content-type").unwrap_or("");
+        // An empty form is a form with no fields, not a missing body: `{}` has no other
+        // encoding in application/x-www-form-urlencoded.
+        let present = http::has_body(&parts.headers)
+            || content_type
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded");
         if !present {
             if spec_body.required {
                 violations.push(Violation {
