@@ -295,6 +295,8 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     let progress = Progress::new(0, !args.no_progress);
     let events = {
         let progress = progress.clone();
+        // Every worker that meets the same pause reports it; show each pause once.
+        let shown: Mutex<Option<Instant>> = Mutex::new(None);
         Arc::new(move |e: Event| {
             if let Event::Pause {
                 until,
@@ -302,6 +304,12 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
                 reason,
             } = e
             {
+                if let Ok(mut last) = shown.lock() {
+                    if last.is_some_and(|l| until <= l + Duration::from_millis(500)) {
+                        return;
+                    }
+                    *last = Some(until);
+                }
                 let wait = until.saturating_duration_since(Instant::now());
                 progress.note(&format!(
                     "{status} from the target: waiting {:.1} s ({reason})",
