@@ -5,8 +5,13 @@
 //! tests (operation × check) and the child's peak resident memory (Linux `VmHWM`, polled while
 //! it runs; it only grows, so the last reading is the peak).
 //!
+//! A second scenario is politeness: `kontrakt mock` as its own process limiting each client to
+//! 10/s (burst 1), and `kontrakt test --rate 10/s` against it: how many requests, at what rate,
+//! how many 429s the run met (every 429 is shown as a pause line) and how many tests failed.
+//!
 //! `cargo bench --bench conformance` — environment: `KONTRAKT_BENCH_RUNS` (default 3),
-//! `KONTRAKT_BENCH_MAX_EXAMPLES` (default 20).
+//! `KONTRAKT_BENCH_MAX_EXAMPLES` (default 20), `KONTRAKT_BENCH_RATE_REQUESTS` (default 60; 0
+//! skips the politeness scenario).
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -129,6 +134,86 @@ fn run_once(specs: &str, max_examples: u64, seed: u64) -> Run {
     }
 }
 
+/// `kontrakt test --rate 10/s` against a mock process that answers 429 beyond 10/s.
+fn politeness(specs: &str, requests: u64) {
+    let spec = format!("{specs}/person/person-1.1.0.yaml");
+    let mut mock = Command::new(env!("CARGO_BIN_EXE_kontrakt"))
+        .args([
+            "mock",
+            &spec,
+            "--port",
+            "0",
+            "--quiet",
+            "--rate",
+            "10/s",
+            "--burst",
+            "1",
+            "--token",
+            "bench-token",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the mock");
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(mock.stdout.take().expect("stdout"));
+    // The banner's first line names the address: "kontrakt mock: serving ... at http://..."
+    let url = loop {
+        first.clear();
+        if std::io::BufRead::read_line(&mut out, &mut first).unwrap_or(0) == 0 {
+            let _ = mock.kill();
+            panic!("the mock printed no address");
+        }
+        if let Some(i) = first.find("http://") {
+            break first[i..]
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string();
+        }
+    };
+    let t0 = Instant::now();
+    let run = Command::new(env!("CARGO_BIN_EXE_kontrakt"))
+        .args([
+            "test",
+            &spec,
+            "--target",
+            &url,
+            "--token-env",
+            "BENCH_TOKEN",
+            "--rate",
+            "10/s",
+            "--max-requests",
+            &requests.to_string(),
+            "--seed",
+            "1",
+            "--no-progress",
+            "--quiet",
+        ])
+        .env("BENCH_TOKEN", "bench-token")
+        .output()
+        .expect("run kontrakt test");
+    let wall = t0.elapsed().as_secs_f64();
+    let _ = mock.kill();
+    let _ = mock.wait();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let pauses = stderr
+        .lines()
+        .filter(|l| l.contains("from the target: waiting"))
+        .count();
+    let failed = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("test result: "))
+        .unwrap_or("?");
+    println!(
+        "politeness: --rate 10/s, budget {requests}: {:.1} s ({:.2} requests/s over the run), 429s met: {pauses}, exit {:?}; {failed}",
+        wall,
+        requests as f64 / wall,
+        run.status.code()
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; nothing else is accepted.
     let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
@@ -172,5 +257,9 @@ fn main() {
         println!(
             "* cases/s end to end: requests over the whole wall time, loading and mock start included"
         );
+    }
+    let rate_requests = env_num("KONTRAKT_BENCH_RATE_REQUESTS", 60);
+    if rate_requests > 0 {
+        politeness(specs, rate_requests);
     }
 }

@@ -152,11 +152,26 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         production && !(args.allow_writes || environment.as_ref().is_some_and(|e| e.allow_writes));
     let rate = rate.or_else(|| environment.as_ref().and_then(|e| e.rate));
 
+    let seed = args.seed.unwrap_or_else(rand::random);
+    // The embedded mock loads and compiles the same specs: do it on another thread while this
+    // one loads the suite and compiles the cases.
+    let mock_build = (matches!(target, Target::Mock) && !args.list).then(|| {
+        let token = format!("kontrakt-{:032x}", rand::random::<u128>());
+        let upload_dir = std::env::temp_dir().join(format!("kontrakt-test-{}", std::process::id()));
+        let options = MockOptions {
+            seed,
+            tokens: vec![token.clone()],
+            upload_dir: upload_dir.clone(),
+            ..MockOptions::default()
+        };
+        let paths = args.specs.clone();
+        let build = std::thread::spawn(move || Mock::new(&paths, options));
+        (token, upload_dir, build)
+    });
     let suite = suite::load(&args.specs)?;
     for note in &suite.notes {
         eprintln!("kontrakt: {note}");
     }
-    let seed = args.seed.unwrap_or_else(rand::random);
 
     // Units and their names first: --list needs nothing else.
     let mut units = Vec::new();
@@ -210,6 +225,19 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         return Err("no test matches the filters (see --list)".into());
     }
 
+    let case_options = CaseOptions {
+        seed,
+        max_examples: args.max_examples,
+        phases,
+    };
+    let compiling = Instant::now();
+    let cases = runner::compile_cases(&suite, &units, &selected, &case_options);
+    eprintln!(
+        "kontrakt: loaded and compiled in {:.1} s (cases {:.2} s)",
+        started.elapsed().as_secs_f64(),
+        compiling.elapsed().as_secs_f64()
+    );
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -220,16 +248,12 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     let mut running = None;
     let base: Option<String> = match &target {
         Target::Mock => {
-            let token = format!("kontrakt-{:032x}", rand::random::<u128>());
-            let upload_dir =
-                std::env::temp_dir().join(format!("kontrakt-test-{}", std::process::id()));
-            let options = MockOptions {
-                seed,
-                tokens: vec![token.clone()],
-                upload_dir: upload_dir.clone(),
-                ..MockOptions::default()
-            };
-            let mock = Mock::new(&args.specs, options).map_err(|e| format!("the mock: {e}"))?;
+            let (token, upload_dir, build) =
+                mock_build.ok_or("internal: the mock was not built")?;
+            let mock = build
+                .join()
+                .map_err(|_| "the mock could not be built (it panicked)".to_string())?
+                .map_err(|e| format!("the mock: {e}"))?;
             let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
             let r = runtime
                 .block_on(start(Arc::new(mock), addr, None))
@@ -343,12 +367,6 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         }
     }
 
-    let case_options = CaseOptions {
-        seed,
-        max_examples: args.max_examples,
-        phases,
-    };
-    let cases = runner::compile_cases(&suite, &units, &selected, &case_options);
     let services = suite.services.len();
     let operations = selected.len();
     let mut replay_command = format!(

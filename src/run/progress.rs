@@ -15,7 +15,8 @@ pub struct Progress {
 struct Inner {
     total: AtomicU64,
     done: AtomicU64,
-    started: Instant,
+    /// When sending started (reset by [`Progress::start`]).
+    started: Mutex<Instant>,
     terminal: bool,
     /// Serialises writes so a pause line never lands inside the progress line.
     out: Mutex<Option<Instant>>,
@@ -36,7 +37,7 @@ impl Progress {
             inner: Arc::new(Inner {
                 total: AtomicU64::new(total),
                 done: AtomicU64::new(0),
-                started: now,
+                started: Mutex::new(now),
                 terminal,
                 // Plain lines start after the first interval: a short run prints only its
                 // summary.
@@ -44,6 +45,21 @@ impl Progress {
                 finished: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// Starts the clock: rates count from here, not from loading and compiling.
+    pub fn start(&self) {
+        if let Ok(mut s) = self.inner.started.lock() {
+            *s = Instant::now();
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.inner
+            .started
+            .lock()
+            .map(|s| s.elapsed())
+            .unwrap_or_default()
     }
 
     pub fn add_total(&self, n: u64) {
@@ -97,7 +113,7 @@ impl Progress {
         if self.inner.terminal {
             let _ = write!(err, "\r\x1b[2K");
         }
-        let secs = self.inner.started.elapsed().as_secs_f64();
+        let secs = self.elapsed().as_secs_f64();
         let _ = writeln!(
             err,
             "kontrakt: {done} requests in {secs:.1} s ({:.0}/s)",
@@ -108,7 +124,7 @@ impl Progress {
 
     fn line(&self, done: u64) -> String {
         let total = self.inner.total.load(Ordering::Relaxed).max(done);
-        let secs = self.inner.started.elapsed().as_secs_f64().max(1e-9);
+        let secs = self.elapsed().as_secs_f64().max(1e-9);
         let width = 30usize;
         let filled = if total == 0 {
             width

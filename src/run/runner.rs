@@ -182,6 +182,7 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
         }
     }
     let total: usize = work.iter().map(|(_, c)| c.len()).sum();
+    shared.progress.start();
     shared.progress.add_total(total as u64);
     preflight(&shared, &work).await?;
 

@@ -56,6 +56,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Suite, String> {
         ));
     }
     let mut notes = Vec::new();
+    let mut older = Vec::new();
     let mut services: Vec<Service> = Vec::new();
     // Newest first within a title, so older versions from folders can be set aside.
     loaded.sort_by(|(pa, a, _), (pb, b, _)| {
@@ -67,12 +68,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Suite, String> {
     });
     for (path, spec, from_folder) in loaded {
         let (title, version) = title_version(&spec);
-        if from_folder && let Some(newer) = services.iter().find(|s| s.title == title) {
-            notes.push(format!(
-                "{} ({title} {version}) not tested: {} is newer (give the file to test it)",
-                path.display(),
-                newer.version
-            ));
+        if from_folder && services.iter().any(|s| s.title == title) {
+            older.push(stem(&path));
             continue;
         }
         let model = model::build(&spec);
@@ -95,6 +92,15 @@ pub fn load(paths: &[PathBuf]) -> Result<Suite, String> {
             model: Arc::new(model),
             validators: Arc::new(validators),
         });
+    }
+    if !older.is_empty() {
+        older.sort();
+        notes.push(format!(
+            "{} older version{} not tested, a newer one being in the same folder: {} (give a file to test it)",
+            older.len(),
+            if older.len() == 1 { "" } else { "s" },
+            older.join(", ")
+        ));
     }
     // Two files with the same stem in different folders get their folder in front.
     let mut names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
