@@ -404,8 +404,8 @@ impl MockApp {
     }
 }
 
-/// `1.10.0` after `1.9.0`: numeric parts compare as numbers.
-fn version_key(v: &str) -> Vec<(u64, String)> {
+/// `1.10.0` sorts after `1.9.0`: numeric parts compare as numbers.
+pub fn version_key(v: &str) -> Vec<(u64, String)> {
     v.split(['.', '-', '+'])
         .map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string()))
         .collect()

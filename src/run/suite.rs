@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::mock::app::version_key;
 use crate::spec::validate::Validators;
 use crate::spec::{Model, Spec, model};
 
@@ -131,13 +132,6 @@ fn title_version(spec: &Spec) -> (String, String) {
             .to_string()
     };
     (text("title"), text("version"))
-}
-
-/// `1.10.0` sorts after `1.9.0`: numeric parts compare as numbers.
-fn version_key(v: &str) -> Vec<(u64, String)> {
-    v.split(['.', '-', '+'])
-        .map(|p| (p.parse().unwrap_or(0), p.to_string()))
-        .collect()
 }
 
 /// The test name of an operation: operationId, else `METHOD /path`.
