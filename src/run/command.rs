@@ -153,8 +153,12 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     let rate = rate.or_else(|| environment.as_ref().and_then(|e| e.rate));
 
     let seed = args.seed.unwrap_or_else(rand::random);
-    // The embedded mock loads and compiles the same specs: do it on another thread while this
-    // one loads the suite and compiles the cases.
+    let suite = suite::load(&args.specs)?;
+    for note in &suite.notes {
+        eprintln!("kontrakt: {note}");
+    }
+    // The embedded mock serves the specs under test (not the older versions beside them); it
+    // is built on another thread while this one compiles the cases.
     let mock_build = (matches!(target, Target::Mock) && !args.list).then(|| {
         let token = format!("kontrakt-{:032x}", rand::random::<u128>());
         let upload_dir = std::env::temp_dir().join(format!("kontrakt-test-{}", std::process::id()));
@@ -164,14 +168,10 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
             upload_dir: upload_dir.clone(),
             ..MockOptions::default()
         };
-        let paths = args.specs.clone();
+        let paths: Vec<PathBuf> = suite.services.iter().map(|s| s.path.clone()).collect();
         let build = std::thread::spawn(move || Mock::new(&paths, options));
         (token, upload_dir, build)
     });
-    let suite = suite::load(&args.specs)?;
-    for note in &suite.notes {
-        eprintln!("kontrakt: {note}");
-    }
 
     // Units and their names first: --list needs nothing else.
     let mut units = Vec::new();
