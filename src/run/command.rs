@@ -382,6 +382,33 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         (None, Some(e)) => replay_command.push_str(&format!(" --env {}", shell_word(e))),
         _ => {}
     }
+    // What decides how the case is sent and judged, so that the printed command reproduces
+    // the finding as it is; names of variables and files only, never a secret.
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    for (flag, value) in [
+        ("--config", path(&args.config)),
+        ("--profile", args.profile.clone()),
+        ("--token-env", args.token_env.clone()),
+        ("--client-cert", path(&args.client_cert)),
+        ("--client-key", path(&args.client_key)),
+        (
+            "--client-cert-password-env",
+            args.client_cert_password_env.clone(),
+        ),
+        ("--ca-file", path(&args.ca_file)),
+        ("--rate", args.rate.clone()),
+        (
+            "--max-response-time",
+            args.max_response_time.map(|ms| ms.to_string()),
+        ),
+    ] {
+        if let Some(v) = value {
+            replay_command.push_str(&format!(" {flag} {}", shell_word(&v)));
+        }
+    }
+    if args.allow_writes {
+        replay_command.push_str(" --allow-writes");
+    }
     replay_command.push_str(&format!(" --seed {seed}"));
     let shared = Arc::new(Shared {
         suite,
@@ -408,7 +435,9 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         progress,
     });
     eprintln!(
-        "kontrakt: {operations} operations in {services} services, seed {seed}{}",
+        "kontrakt: {operations} operation{} in {services} service{}, seed {seed}{}",
+        if operations == 1 { "" } else { "s" },
+        if services == 1 { "" } else { "s" },
         if safe_only {
             ", production: safe methods only"
         } else {
@@ -420,9 +449,8 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         Ok(r) => r,
         Err(e) => {
             stop_mock(&runtime, running);
-            return Err(format!(
-                "{e}\nno results are reported: the run is incomplete"
-            ));
+            // One line: the cause and what to check are in `e`.
+            return Err(e);
         }
     };
     // Secrets known only after the run started (tokens fetched) are redacted too.

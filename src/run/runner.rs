@@ -184,12 +184,14 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
     let total: usize = work.iter().map(|(_, c)| c.len()).sum();
     shared.progress.start();
     shared.progress.add_total(total as u64);
-    preflight(&shared, &work).await?;
+    let first = preflight(&shared, &work).await?;
+    let skip_first = first.as_ref().map(|(u, i, _)| (*u, *i));
 
     let abort = Arc::new(AtomicBool::new(false));
     let failure: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-    let results: Arc<Mutex<Vec<(usize, usize, Exchange)>>> =
-        Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let mut sent = Vec::with_capacity(total);
+    sent.extend(first);
+    let results: Arc<Mutex<Vec<(usize, usize, Exchange)>>> = Arc::new(Mutex::new(sent));
     let not_sent: Arc<Vec<AtomicU64>> =
         Arc::new((0..shared.units.len()).map(|_| AtomicU64::new(0)).collect());
     let semaphore = Arc::new(tokio::sync::Semaphore::new(
@@ -198,6 +200,9 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
     let mut tasks = tokio::task::JoinSet::new();
     for (u, cases) in work {
         for (i, case) in cases.into_iter().enumerate() {
+            if skip_first == Some((u, i)) {
+                continue;
+            }
             let Ok(permit) = semaphore.clone().acquire_owned().await else {
                 break;
             };
@@ -257,7 +262,7 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
     shared.progress.finish();
     if let Some(e) = failure.lock().ok().and_then(|mut f| f.take()) {
         return Err(format!(
-            "the run stopped after {} requests: {e}",
+            "the run stopped after {} requests, so no results are reported: {e}",
             shared.budget.used()
         ));
     }
@@ -273,34 +278,53 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
 }
 
 /// One request before the run: a target that does not answer, or a TLS handshake that fails,
-/// fails every request the same way, so it is one error (exit 2), not a finding per case.
-async fn preflight(shared: &Shared, work: &[(usize, Vec<Case>)]) -> Result<(), String> {
+/// fails every request the same way, so it is one error (exit 2), not a finding per case. The
+/// request is one of the run's cases (`work[w].1[i]`), and its exchange is the case's result,
+/// so the preflight costs no extra request (and `--replay` sends exactly the one it names).
+async fn preflight(
+    shared: &Shared,
+    work: &[(usize, Vec<Case>)],
+) -> Result<Option<(usize, usize, Exchange)>, String> {
     // The first positive case, of a safe method if there is one.
     let mut pick = None;
     for (u, cases) in work {
         let safe = is_safe(&shared.operation(&shared.units[*u]).method);
-        if let Some(c) = cases.iter().find(|c| c.phase.is_positive()) {
+        if let Some(i) = cases
+            .iter()
+            .position(|c| c.phase.is_positive() && c.probe.is_none())
+        {
             if safe {
-                pick = Some((*u, c.clone()));
+                pick = Some((*u, i, &cases[i]));
                 break;
             }
-            pick.get_or_insert((*u, c.clone()));
+            pick.get_or_insert((*u, i, &cases[i]));
         }
     }
-    let Some((u, case)) = pick else {
-        return Ok(());
+    let Some((u, i, case)) = pick else {
+        return Ok(None);
     };
     if !shared.budget.take() {
-        return Ok(());
+        return Ok(None);
     }
     let unit = &shared.units[u];
-    let request = build_request(shared.operation(unit), &case, &unit.base_url);
-    match shared.sender.send(request, Credentials::Apply).await {
+    let request = build_request(shared.operation(unit), case, &unit.base_url);
+    match shared.sender.send(request, credentials(case)).await {
         Ok((_, crate::exchange::Outcome::Transport(cause))) => Err(format!(
             "the target at {} does not answer: {cause}",
             unit.base_url
         )),
-        Ok(_) => Ok(()),
+        Ok((request, outcome)) => {
+            shared.progress.inc();
+            Ok(Some((
+                u,
+                i,
+                Exchange {
+                    case: case.clone(),
+                    request,
+                    outcome,
+                },
+            )))
+        }
         Err(e) => Err(e.to_string()),
     }
 }
@@ -406,9 +430,8 @@ fn judge_trial(
         .iter()
         .map(|(_, f)| f[0].message.as_str())
         .collect();
-    Err(Failed::from(failure_text(
-        shared, unit, check, &exchange, &findings, steps, &others,
-    )))
+    let text = failure_text(shared, unit, check, &exchange, &findings, steps, &others);
+    Err(Failed::from(text.trim_end()))
 }
 
 /// Replaces a failing case by simpler ones that still fail the same check, while the trial's
@@ -424,7 +447,10 @@ fn shrink(
     let Some(Ok(compiled)) = &shared.cases[u] else {
         return (exchange, findings, 0);
     };
-    if !matches!(exchange.case.phase, Phase::Property | Phase::Negative) {
+    // A replay shows the case it was given: that is the point of the key.
+    if !matches!(exchange.case.phase, Phase::Property | Phase::Negative)
+        || shared.settings.replay.is_some()
+    {
         return (exchange, findings, 0);
     }
     let unit = &shared.units[u];

@@ -1,9 +1,11 @@
 //! `kontrakt test` end to end against a small server written for the test: correct, it must
 //! raise nothing; with one fault planted, the check made for that fault must fail.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -14,10 +16,10 @@ use serde_json::{Value, json};
 
 use crate::support::{fixtures, kontrakt_env, temp_dir, transcript};
 
-const TOKEN: &str = "planted-good-token-3141";
+pub(crate) const TOKEN: &str = "planted-good-token-3141";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
+pub(crate) enum Fault {
     None,
     /// listSager answers 500 for limit=50 (the boundary).
     ServerError,
@@ -39,10 +41,24 @@ enum Fault {
     MethodServerError,
     /// hentSag takes 300 ms.
     Slow,
+    /// The first request to each path of the spec (`/sager`, `/sager/{sagId}`) is answered
+    /// 429 with `Retry-After: 1`; everything else is correct.
+    TooManyRequestsOnce,
+}
+
+/// One request as the planted server saw it, for tests that count what reached the target.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub method: String,
+    pub path: String,
+    pub at: Instant,
 }
 
 struct Planted {
     fault: Fault,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    /// The spec paths that have had their 429 ([`Fault::TooManyRequestsOnce`]).
+    throttled: Mutex<HashSet<&'static str>>,
 }
 
 fn json_response(status: u16, body: &Value) -> Response<Full<Bytes>> {
@@ -73,6 +89,13 @@ impl Planted {
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let method = req.method().as_str().to_string();
         let path = req.uri().path().to_string();
+        if let Ok(mut hits) = self.hits.lock() {
+            hits.push(Hit {
+                method: method.clone(),
+                path: path.clone(),
+                at: Instant::now(),
+            });
+        }
         let query = req.uri().query().unwrap_or("").to_string();
         let authorized = req
             .headers()
@@ -95,6 +118,15 @@ impl Planted {
             ["api", "sager", _] => ("GET", "sag"),
             _ => return empty(404),
         };
+        if self.fault == Fault::TooManyRequestsOnce
+            && self.throttled.lock().is_ok_and(|mut t| t.insert(route))
+        {
+            return Response::builder()
+                .status(429)
+                .header("retry-after", "1")
+                .body(Full::new(Bytes::new()))
+                .expect("response");
+        }
         let declared = match route {
             "sager" => method == "GET" || method == "POST",
             _ => method == "GET",
@@ -211,8 +243,21 @@ impl Planted {
 
 /// Serves the planted service on 127.0.0.1:0 until the runtime is dropped.
 fn serve(runtime: &tokio::runtime::Runtime, fault: Fault) -> SocketAddr {
-    let planted = Arc::new(Planted { fault });
-    runtime.block_on(async move {
+    serve_recording(runtime, fault).0
+}
+
+/// As [`serve`], with every request the server sees recorded.
+pub(crate) fn serve_recording(
+    runtime: &tokio::runtime::Runtime,
+    fault: Fault,
+) -> (SocketAddr, Arc<Mutex<Vec<Hit>>>) {
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let planted = Arc::new(Planted {
+        fault,
+        hits: hits.clone(),
+        throttled: Mutex::new(HashSet::new()),
+    });
+    let addr = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -235,7 +280,8 @@ fn serve(runtime: &tokio::runtime::Runtime, fault: Fault) -> SocketAddr {
             }
         });
         addr
-    })
+    });
+    (addr, hits)
 }
 
 fn run_against(fault: Fault, extra: &[&str]) -> (std::process::Output, String) {
@@ -271,7 +317,7 @@ fn run_against(fault: Fault, extra: &[&str]) -> (std::process::Output, String) {
 }
 
 /// Whether libtest's line for `trial` (its name padded to a column) says FAILED.
-fn failed(text: &str, trial: &str) -> bool {
+pub(crate) fn failed(text: &str, trial: &str) -> bool {
     text.lines().any(|l| {
         l.strip_prefix("test ")
             .and_then(|r| r.strip_prefix(trial))

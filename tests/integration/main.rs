@@ -17,6 +17,7 @@
 //! - `mock`: the mock served on loopback and driven over HTTP.
 //! - `mock_abuse`: random and malformed requests, slow clients, oversized bodies.
 //! - `run_transport`: the runner's limiter, HTTP client, OAuth and mTLS against servers on loopback.
+//! - `test_cli`: `kontrakt test` end to end: bad input, auth, politeness, production, libtest options.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -38,4 +39,5 @@ mod regressions;
 mod run_transport;
 mod source_map;
 mod support;
+mod test_cli;
 mod tls;
