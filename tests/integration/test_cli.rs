@@ -888,8 +888,8 @@ fn a_failure_as_printed() {
         "[N] requests in [TIME]",
     );
     settings.add_filter(
-        r"\d+ of \d+ requests sent \(\d+/s\)",
-        "[N] of [M] requests sent",
+        r"loaded and compiled in [0-9.]+ s \(cases [0-9.]+ s\)",
+        "loaded and compiled in [TIME]",
     );
     settings.add_filter(r"seed: \d+", "seed: [SEED]");
     settings.add_filter(r"replay key: \S+", "replay key: [KEY]");
