@@ -581,3 +581,101 @@ fn catalog_announcements_start_the_notice_period() {
         }
     }
 }
+
+#[test]
+fn stability_levels_of_operations_choose_their_notice() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "catalog.yaml",
+        "catalogVersion: 1\nservices:\n  - id: sager\n    title: Sager\n    description: Test.\n    versions:\n      - version: 1.0.0\n        file: sager/sager-1.0.0.yaml\n        openapi: 3.0.3\n        status: retired\n        published: 2030-01-01\n        effective: 2030-01-01\n        stability: stable\n        noticePeriodDays: 90\n      - version: 2.0.0\n        file: sager/sager-2.0.0.yaml\n        openapi: 3.0.3\n        status: production\n        published: 2030-02-01\n        effective: 2030-02-20\n        stability: stable\n        noticePeriodDays: 90\n",
+    );
+    write(
+        dir.path(),
+        "policy.yaml",
+        "policyVersion: 1\nlevels:\n  beta: 14\n  stable: 60\n",
+    );
+    let op = |path: &str, level: Option<&str>, param: bool| {
+        let mut s = format!("  {path}:\n    get:\n");
+        if let Some(l) = level {
+            s.push_str(&format!("      x-stability-level: {l}\n"));
+        }
+        if param {
+            s.push_str("      parameters:\n        - name: q\n          in: query\n          required: true\n          schema:\n            type: string\n");
+        }
+        s.push_str("      responses:\n        '200':\n          description: OK\n");
+        s
+    };
+    let doc = |version: &str, param: bool| {
+        format!(
+            "openapi: 3.0.3\ninfo:\n  title: Sager\n  version: {version}\npaths:\n{}{}{}",
+            op("/udkast", Some("draft"), param),
+            op("/proeve", Some("beta"), param),
+            op("/sager", None, param)
+        )
+    };
+    let old = write(dir.path(), "sager/sager-1.0.0.yaml", doc("1.0.0", false));
+    let new = write(dir.path(), "sager/sager-2.0.0.yaml", doc("2.0.0", true));
+    let out = run(&[
+        "diff",
+        "--format",
+        "json",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let verdicts: Vec<(String, u64, bool)> = v["comparisons"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rule"] == "request-parameter-added-required")
+        .map(|c| {
+            (
+                c["operation"].as_str().unwrap().to_string(),
+                c["verdict"]["noticePeriodDays"].as_u64().unwrap(),
+                c["verdict"]["allowed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("GET /proeve".to_string(), 14, true),
+            ("GET /sager".to_string(), 60, false),
+            ("GET /udkast".to_string(), 0, true),
+        ]
+    );
+}
+
+#[test]
+fn bundled_history_verdicts_as_decided() {
+    // docs/diff-policy.md: likvidator 1.0.0 promised no notice, so no semver promise either;
+    // dokumentlager 2.0.0's nullable fields were never announced.
+    let out = run(&[
+        "diff",
+        "specs/tvangsoploesning-likvidator/tvangsoploesning-dirigent-likvidator-1.0.0.yaml",
+        "specs/tvangsoploesning-likvidator/tvangsoploesning-dirigent-likvidator-1.1.0.yaml",
+    ]);
+    assert_exit(&out, 0);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("version-not-bumped"),
+        "{}",
+        transcript(&out)
+    );
+    let out = run(&[
+        "diff",
+        "specs/dokumentlager/dokumentlager-1.1.0.yaml",
+        "specs/dokumentlager/dokumentlager-2.0.0.yaml",
+    ]);
+    assert_exit(&out, 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("response-body-became-nullable"))
+            .count(),
+        4,
+        "{stdout}"
+    );
+}
