@@ -232,7 +232,7 @@ Exit codes: 0 no breaking change at or above --fail-on (or all allowed by the no
 )]
 pub struct DiffArgs {
     /// The old spec (file or folder); with --base, a path in the repository at that revision.
-    #[arg(required_unless_present_any = ["rules", "explain"])]
+    #[arg(required_unless_present_any = ["rules", "explain", "across"])]
     pub old: Option<PathBuf>,
     /// The new spec (file or folder); defaults to OLD with --base.
     pub new: Option<PathBuf>,
@@ -263,6 +263,10 @@ pub struct DiffArgs {
     /// change does not fail the run; an expired waiver does.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
+    /// Compare the shared concepts (Adresse, CVR, CPR, case id, Postnummer, problem details)
+    /// across the latest version of every service in DIR and report where they drift apart.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["old", "base"])]
+    pub across: Option<PathBuf>,
     /// Language of `--format changelog`.
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,

@@ -134,6 +134,24 @@ fn certs_command(args: &CertsArgs) -> ExitStatus {
     }
 }
 
+/// `kontrakt diff --across DIR`: exit 1 when a shared concept drifts, 2 when a spec cannot load.
+fn diff_across(dir: &std::path::Path, format: kontrakt::cli::DiffFormat) -> ExitStatus {
+    match diff::across::across(dir) {
+        Ok(report) => {
+            emit(&diff::across::render(&report, format));
+            if report.drifts.is_empty() {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitStatus::Failure
+        }
+    }
+}
+
 fn diff_command(args: &DiffArgs) -> ExitStatus {
     let rules = diff::rules::RULES;
     if let Some(id) = &args.explain {
@@ -170,6 +188,9 @@ fn diff_command(args: &DiffArgs) -> ExitStatus {
         text.push_str(&format!("{} rules\n", rules.len()));
         emit(&text);
         return ExitStatus::Clean;
+    }
+    if let Some(dir) = &args.across {
+        return diff_across(dir, args.format);
     }
     let Some(old) = args.old.clone() else {
         eprintln!("error: OLD is required");

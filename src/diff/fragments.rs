@@ -78,6 +78,11 @@ fn value<'s>(spec: &'s Spec, loc: &Loc) -> Option<&'s Value> {
 /// The two fragments in two columns, `old | new`, with `-`/`+` marking differing lines and `│`
 /// between; lines too long for a column are cut with `…`.
 pub fn side_by_side(old: &str, new: &str, indent: &str) -> String {
+    side_by_side_labelled(("old", "new"), old, new, indent)
+}
+
+/// [`side_by_side`] with other column headings.
+pub fn side_by_side_labelled(labels: (&str, &str), old: &str, new: &str, indent: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let mut rows: Vec<(char, String, String)> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
@@ -109,7 +114,10 @@ pub fn side_by_side(old: &str, new: &str, indent: &str) -> String {
     }
     flush(&mut rows, &mut removed, &mut added);
     let mut out = String::new();
-    out.push_str(&format!("{indent}  {:<COLUMN$} │   {}\n", "old", "new"));
+    out.push_str(&format!(
+        "{indent}  {:<COLUMN$} │   {}\n",
+        labels.0, labels.1
+    ));
     for (tag, l, r) in rows {
         let (lm, rm) = match tag {
             ' ' => (' ', ' '),

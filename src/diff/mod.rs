@@ -6,6 +6,7 @@
 //! catalog; [`render`] writes text, JSON or a Markdown changelog; [`run`] finds the pairs of
 //! specs to compare (files, folders, a git revision).
 
+pub mod across;
 pub mod changelog;
 pub mod ci;
 pub mod compare;

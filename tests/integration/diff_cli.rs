@@ -679,3 +679,55 @@ fn bundled_history_verdicts_as_decided() {
         "{stdout}"
     );
 }
+
+#[test]
+fn across_reports_drift_of_shared_concepts() {
+    // The bundled estate: dødsbo's `afdoede.cprNummer` is not the CPR number the other services
+    // define.
+    let out = run(&["diff", "--across", "specs"]);
+    assert_exit(&out, 1);
+    snapshot("across_bundled", &out, None);
+    let dir = temp_dir();
+    let doc = |title: &str, adresse: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo:\n  title: {title}\n  version: 1.0.0\npaths:\n  /sager/{{sagId}}:\n    get:\n      parameters:\n        - name: sagId\n          in: path\n          required: true\n          schema:\n            type: string\n            format: uuid\n            description: {title}s sag\n      responses:\n        '200':\n          description: OK\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Adresse'\ncomponents:\n  schemas:\n    Adresse:\n{adresse}"
+        )
+    };
+    let a = "      type: object\n      required: [vejnavn, postnummer]\n      properties:\n        vejnavn: {type: string}\n        postnummer: {type: string, pattern: '^[0-9]{4}$'}\n";
+    write(dir.path(), "a.yaml", doc("A", a));
+    write(
+        dir.path(),
+        "b.yaml",
+        doc(
+            "B",
+            &a.replace("[vejnavn, postnummer]", "[postnummer, vejnavn]"),
+        ),
+    );
+    write(
+        dir.path(),
+        "c.yaml",
+        doc("C", &a.replace("'^[0-9]{4}$'", "'^[0-9]{3,4}$'")),
+    );
+    let out = run(&[
+        "diff",
+        "--across",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_exit(&out, 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    // Descriptions and the order of `required` are no drift; the postnummer pattern is, both in
+    // Adresse and in the Postnummer concept itself.
+    assert_eq!(v["checked"]["case id"], 3, "{v}");
+    let concepts: Vec<&str> = v["drifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["concept"].as_str().unwrap())
+        .collect();
+    assert_eq!(concepts, ["Adresse", "Postnummer"], "{v}");
+    let adresse = &v["drifts"][0]["variants"];
+    assert_eq!(adresse[0]["occurrences"].as_array().unwrap().len(), 2);
+    assert_eq!(adresse[1]["occurrences"][0]["service"], "C");
+}
