@@ -79,7 +79,24 @@ pub struct ServiceVersion {
     /// How many days of notice users of this version are promised before a breaking change.
     pub notice_period_days: u32,
     pub notes: Option<String>,
+    /// Breaking changes of later versions that this version announced outside its spec file
+    /// (in release notes or a letter to vendors), so the notice period runs from `announced`.
+    pub announcements: Vec<Announcement>,
     pub pointer: String,
+}
+
+/// A breaking change announced before the version that makes it, outside the spec (a spec can
+/// deprecate what it removes, but it cannot say "this header becomes required").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// The `kontrakt diff` rule the change fires (e.g. `request-parameter-became-required`).
+    pub rule: String,
+    /// Text that the change's subject contains (e.g. `If-Match`); absent matches any subject.
+    pub subject: Option<String>,
+    /// Text that the change's operation contains (e.g. `PUT `); absent matches any operation.
+    pub operation: Option<String>,
+    /// When it was announced: the announcing version's publication unless given.
+    pub announced: Date,
 }
 
 /// A version's lifecycle status.
@@ -596,7 +613,9 @@ const VERSION_FIELDS: &[&str] = &[
     "stability",
     "noticePeriodDays",
     "notes",
+    "announcements",
 ];
+const ANNOUNCEMENT_FIELDS: &[&str] = &["rule", "subject", "operation", "announced"];
 
 /// Reads, parses and validates the catalog at `path`. Relative `file` entries are relative to
 /// the catalog's folder.
@@ -903,6 +922,33 @@ impl<'a> Reader<'a> {
             Some(_) => Some(f.string("notes")?),
             None => None,
         };
+        let mut announcements = Vec::new();
+        if f.optional("announcements").is_some() {
+            for (item, ptr) in f.list("announcements")? {
+                let a = Fields::new(
+                    self,
+                    item,
+                    ptr,
+                    "an announcement",
+                    "announcement",
+                    ANNOUNCEMENT_FIELDS,
+                )?;
+                a.check_unknown()?;
+                let text = |name: &'static str| match a.optional(name) {
+                    Some(_) => a.string(name).map(Some),
+                    None => Ok(None),
+                };
+                announcements.push(Announcement {
+                    rule: a.string("rule")?,
+                    subject: text("subject")?,
+                    operation: text("operation")?,
+                    announced: match a.optional("announced") {
+                        Some(_) => a.date("announced")?,
+                        None => published,
+                    },
+                });
+            }
+        }
         Ok(ServiceVersion {
             version,
             file,
@@ -913,6 +959,7 @@ impl<'a> Reader<'a> {
             stability,
             notice_period_days,
             notes,
+            announcements,
             pointer: f.ptr.clone(),
         })
     }
@@ -1607,6 +1654,34 @@ services:
     }
 
     #[test]
+    fn announcements_default_to_the_publication_date() {
+        let text = GOOD.replace(
+            "        published: 2024-04-15\n",
+            "        published: 2024-04-15\n        announcements:\n          - rule: request-parameter-added-required\n            subject: If-Match\n          - rule: operation-removed\n            announced: 2024-05-01\n",
+        );
+        let c = parse(Path::new("cat.yaml"), text).unwrap();
+        let a: Vec<&Announcement> = c
+            .services
+            .iter()
+            .flat_map(|s| &s.versions)
+            .flat_map(|v| &v.announcements)
+            .collect();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].subject.as_deref(), Some("If-Match"));
+        assert_eq!(a[0].announced, date("2024-04-15"));
+        assert_eq!(a[1].announced, date("2024-05-01"));
+        let bad = GOOD.replace(
+            "        published: 2024-04-15\n",
+            "        published: 2024-04-15\n        announcements:\n          - rule: x\n            subjekt: If-Match\n",
+        );
+        assert!(
+            error(&bad).contains("unknown field `subjekt` in an announcement"),
+            "{}",
+            error(&bad)
+        );
+    }
+
+    #[test]
     fn unknown_field_names_line_column_and_suggests() {
         let text = GOOD.replace(
             "        published: 2024-04-15",
@@ -1616,7 +1691,7 @@ services:
             error(&text),
             "cat.yaml:22:9: unknown field `publishd` in a service version (did you mean \
              `published`?); the fields are: version, file, openapi, status, published, \
-             effective, stability, noticePeriodDays, notes"
+             effective, stability, noticePeriodDays, notes, announcements"
         );
         let text = GOOD.replace("catalogVersion: 1\n", "catalogVersion: 1\nowner: me\n");
         assert_eq!(

@@ -232,7 +232,7 @@ Exit codes: 0 no breaking change at or above --fail-on (or all allowed by the no
 )]
 pub struct DiffArgs {
     /// The old spec (file or folder); with --base, a path in the repository at that revision.
-    #[arg(required_unless_present_any = ["rules", "explain"])]
+    #[arg(required_unless_present_any = ["rules", "explain", "across"])]
     pub old: Option<PathBuf>,
     /// The new spec (file or folder); defaults to OLD with --base.
     pub new: Option<PathBuf>,
@@ -251,6 +251,25 @@ pub struct DiffArgs {
     /// The lowest level that fails the run (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Judge as if today were DATE (YYYY-MM-DD): whether a sunset has passed outside a
+    /// catalog, whether a version is in effect, whether a waiver has expired. Without it, the
+    /// clock's date (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<crate::catalog::Date>,
+    /// The notice-period policy (default: `policy.yaml` beside the new side's `catalog.yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Accepted changes: a YAML file `waivers: [{fingerprint, reason, expires}]`. A waived
+    /// change does not fail the run; an expired waiver does.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Compare the shared concepts (Adresse, CVR, CPR, case id, Postnummer, problem details)
+    /// across the latest version of every service in DIR and report where they drift apart.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["old", "base"])]
+    pub across: Option<PathBuf>,
+    /// Language of `--format changelog`.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,6 +277,18 @@ pub enum DiffFormat {
     Text,
     Json,
     Markdown,
+    /// JUnit XML: one test case per service, a failure per failing change.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+    Github,
+    /// A changelog for the services' consumers, by service and operation (see --lang).
+    Changelog,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    En,
+    Da,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,9 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kontrakt::ExitStatus;
-use kontrakt::cli::{
-    BenchArgs, CertsArgs, Cli, Command, DiffArgs, DiffFormat, FailOn, Format, LintArgs,
-};
+use kontrakt::cli::{BenchArgs, CertsArgs, Cli, Command, DiffArgs, FailOn, Format, LintArgs};
 use kontrakt::diff;
 use kontrakt::lint::{self, rules::RULES};
 
@@ -136,6 +134,24 @@ fn certs_command(args: &CertsArgs) -> ExitStatus {
     }
 }
 
+/// `kontrakt diff --across DIR`: exit 1 when a shared concept drifts, 2 when a spec cannot load.
+fn diff_across(dir: &std::path::Path, format: kontrakt::cli::DiffFormat) -> ExitStatus {
+    match diff::across::across(dir) {
+        Ok(report) => {
+            emit(&diff::across::render(&report, format));
+            if report.drifts.is_empty() {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitStatus::Failure
+        }
+    }
+}
+
 fn diff_command(args: &DiffArgs) -> ExitStatus {
     let rules = diff::rules::RULES;
     if let Some(id) = &args.explain {
@@ -173,6 +189,9 @@ fn diff_command(args: &DiffArgs) -> ExitStatus {
         emit(&text);
         return ExitStatus::Clean;
     }
+    if let Some(dir) = &args.across {
+        return diff_across(dir, args.format);
+    }
     let Some(old) = args.old.clone() else {
         eprintln!("error: OLD is required");
         return ExitStatus::Failure;
@@ -191,6 +210,9 @@ fn diff_command(args: &DiffArgs) -> ExitStatus {
         old,
         new,
         base: args.base.clone(),
+        as_of: args.as_of,
+        policy: args.policy.clone(),
+        waivers: args.waivers.clone(),
     };
     let report = match diff::run::run(&options) {
         Ok(r) => r,
@@ -203,16 +225,7 @@ fn diff_command(args: &DiffArgs) -> ExitStatus {
         FailOn::Error => diff::Level::Error,
         FailOn::Warning => diff::Level::Warning,
     };
-    let rendered = match args.format {
-        DiffFormat::Text => diff::render::text(&report, fail_on),
-        DiffFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&diff::render::json(&report, fail_on))
-                .unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        DiffFormat::Markdown => diff::render::markdown(&report),
-    };
+    let rendered = diff::render::render(&report, args.format, fail_on, args.lang);
     emit(&rendered);
     for c in report.comparisons.iter().filter(|c| c.unrelated) {
         eprintln!(
@@ -224,12 +237,13 @@ fn diff_command(args: &DiffArgs) -> ExitStatus {
     if report.comparisons.iter().any(|c| c.unrelated) {
         return ExitStatus::Failure;
     }
-    let failing = report
-        .comparisons
-        .iter()
-        .flat_map(|c| &c.changes)
-        .any(|c| c.fails(fail_on));
-    if failing {
+    for w in &report.expired_waivers {
+        eprintln!(
+            "error: {}: the waiver of `{}` expired on {}",
+            w.position, w.fingerprint, w.expires
+        );
+    }
+    if report.fails(fail_on) {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean

@@ -6,14 +6,19 @@
 //! catalog; [`render`] writes text, JSON or a Markdown changelog; [`run`] finds the pairs of
 //! specs to compare (files, folders, a git revision).
 
+pub mod across;
+pub mod changelog;
+pub mod ci;
 pub mod compare;
 pub mod delta;
+pub mod fragments;
 pub mod policy;
 pub mod render;
 pub mod rule;
 pub mod rules;
 pub mod run;
 pub mod schema;
+pub mod settings;
 
 pub use compare::{SpecDiff, compare};
 pub use delta::{Area, Delta, Direction, Kind};

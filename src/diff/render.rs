@@ -1,17 +1,39 @@
 //! Diff output: text for people (grouped by service and operation, positions on both sides),
-//! a versioned JSON document for tools, and a Markdown changelog for vendors.
+//! a versioned JSON document for tools, and a Markdown changelog for vendors; [`render`] picks
+//! the format (JUnit and GitHub annotations are in [`super::ci`], the consumer changelog in
+//! [`super::changelog`]).
 
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::policy::Change;
+use crate::cli::{DiffFormat, Lang};
+
+use super::fragments::side_by_side;
+use super::policy::{Change, Verdict};
 use super::rule::Level;
 use super::rules::RULES;
 use super::run::{Comparison, Report};
+use crate::catalog::Date;
 
 /// Bumped when the JSON output changes incompatibly. Documented in `docs/diff-json.md`.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// The report in `format`.
+pub fn render(report: &Report, format: DiffFormat, fail_on: Level, lang: Lang) -> String {
+    match format {
+        DiffFormat::Text => text(report, fail_on),
+        DiffFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&json(report, fail_on)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        DiffFormat::Markdown => markdown(report),
+        DiffFormat::Junit => super::ci::junit(report, fail_on),
+        DiffFormat::Github => super::ci::github(report, fail_on),
+        DiffFormat::Changelog => super::changelog::changelog(report, lang),
+    }
+}
 
 /// Counts over a set of changes.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -141,20 +163,17 @@ pub fn text(report: &Report, fail_on: Level) -> String {
                     let _ = writeln!(out, "            {}", at.join("  "));
                 }
                 if let Some(v) = &ch.verdict {
-                    let sunset = v
-                        .sunset
-                        .map(|s| format!(", sunset {s}"))
-                        .unwrap_or_default();
-                    let judged = if v.allowed {
-                        "respects the notice period".to_string()
-                    } else {
-                        format!("VIOLATES the notice period by {} days", v.days_short())
-                    };
+                    let _ = writeln!(out, "            {}", verdict_text(v, report.today));
+                }
+                if let Some(w) = &ch.waiver {
                     let _ = writeln!(
                         out,
-                        "            announced {} ({}) + {} days{sunset} → earliest {}; effective {}: {judged}",
-                        v.announced, v.announced_in, v.notice_period_days, v.earliest, v.effective
+                        "            waived until {} ({}): {}",
+                        w.expires, w.position, w.reason
                     );
+                }
+                if let Some((o, n)) = ch.fragment.as_ref().filter(|_| ch.level >= Level::Warning) {
+                    out.push_str(&side_by_side(o, n, "            "));
                 }
             }
         }
@@ -167,19 +186,98 @@ pub fn text(report: &Report, fail_on: Level) -> String {
         }
         let _ = writeln!(out, "\n  {}\n", Tally::of(&c.changes, fail_on).line());
     }
-    for note in &report.notes {
+    for note in all_notes(report) {
         let _ = writeln!(out, "note: {note}");
     }
+    for w in &report.expired_waivers {
+        let _ = writeln!(
+            out,
+            "error: {}: the waiver of `{}` expired on {} ({}); renew it with a reason or fix the change",
+            w.position, w.fingerprint, w.expires, w.reason
+        );
+    }
+    for w in &report.unused_waivers {
+        let _ = writeln!(
+            out,
+            "note: {}: the waiver of `{}` matches no change; delete it",
+            w.position, w.fingerprint
+        );
+    }
     let all = Tally::of(report.comparisons.iter().flat_map(|c| &c.changes), fail_on);
+    let as_of = report
+        .today
+        .map(|d| format!(" as of {d}"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} compared: {}; {} at or above {}",
+        "{} compared{as_of}: {}; {} at or above {}{}",
         plural(report.comparisons.len(), "pair"),
         all.line(),
         plural(all.failing, "breaking change"),
-        fail_on.as_str()
+        fail_on.as_str(),
+        if report.expired_waivers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {}",
+                plural(report.expired_waivers.len(), "expired waiver")
+            )
+        }
     );
     out
+}
+
+/// The report's notes and every comparison's, in order.
+pub fn all_notes(report: &Report) -> impl Iterator<Item = &String> {
+    report
+        .comparisons
+        .iter()
+        .flat_map(|c| &c.notes)
+        .chain(&report.notes)
+}
+
+/// One line saying how the policy judged a change.
+pub fn verdict_text(v: &Verdict, today: Option<Date>) -> String {
+    let sunset = v
+        .sunset
+        .map(|s| format!(", sunset {s}"))
+        .unwrap_or_default();
+    let Some(announced) = v.announced else {
+        // Outside a catalog: only the sunset decides, on the judging day.
+        return if v.allowed {
+            format!(
+                "deprecated{sunset}, which has passed on {}: allowed",
+                v.effective
+            )
+        } else {
+            format!(
+                "deprecated{sunset}, which has not passed on {}: VIOLATES the sunset by {}",
+                v.effective,
+                plural(v.days_short() as usize, "day")
+            )
+        };
+    };
+    let judged = if v.allowed {
+        "respects the notice period".to_string()
+    } else {
+        format!("VIOLATES the notice period by {} days", v.days_short())
+    };
+    let when = match today {
+        Some(t) if v.in_effect => format!(" (in effect on {t})"),
+        Some(t) => format!(
+            " (takes effect in {} as of {t})",
+            plural(t.days_between(v.effective).max(0) as usize, "day")
+        ),
+        None => String::new(),
+    };
+    format!(
+        "announced {} ({}) + {} days{sunset} → earliest {}; effective {}{when}: {judged}",
+        announced,
+        v.announced_in.as_deref().unwrap_or("—"),
+        v.notice_period_days,
+        v.earliest,
+        v.effective
+    )
 }
 
 pub fn json(report: &Report, fail_on: Level) -> Value {
@@ -197,13 +295,19 @@ pub fn json(report: &Report, fail_on: Level) -> Value {
             "elidedOccurrences": c.elided,
             "changes": c.changes,
         })).collect::<Vec<_>>(),
-        "notes": report.notes,
+        "notes": all_notes(report).collect::<Vec<_>>(),
+        "asOf": report.today.map(|d| d.to_string()),
+        "waivers": {
+            "expired": report.expired_waivers,
+            "unused": report.unused_waivers,
+        },
         "summary": {
             "errors": all.errors,
             "warnings": all.warnings,
             "infos": all.infos,
             "violations": all.violations,
             "failing": all.failing,
+            "expiredWaivers": report.expired_waivers.len(),
         },
     })
 }
@@ -247,7 +351,12 @@ pub fn markdown(report: &Report) -> String {
             out.push_str("| Where | What changed | What to do | By when |\n|---|---|---|---|\n");
             for ch in &breaking {
                 let when = match &ch.verdict {
-                    Some(v) if v.allowed => format!("{} (announced {})", v.effective, v.announced),
+                    Some(v) if v.announced.is_none() => verdict_text(v, None),
+                    Some(v) if v.allowed => format!(
+                        "{} (announced {})",
+                        v.effective,
+                        v.announced.map(|d| d.to_string()).unwrap_or_default()
+                    ),
                     Some(v) => format!(
                         "{} — **{} days before the notice period ends ({})**",
                         v.effective,
@@ -264,8 +373,23 @@ pub fn markdown(report: &Report) -> String {
                     ch.level.as_str(),
                     ch.rule,
                     cell(fix_of(ch.rule)),
-                    cell(&when)
+                    cell(&match &ch.waiver {
+                        Some(w) => format!("{when} — waived until {}: {}", w.expires, w.reason),
+                        None => when,
+                    })
                 );
+            }
+            for ch in breaking.iter().filter(|ch| ch.fragment.is_some()) {
+                if let Some((o, n)) = &ch.fragment {
+                    let _ = write!(
+                        out,
+                        "\n<details><summary>{} — {} (<code>{}</code>)</summary>\n\n```text\n{}```\n\n</details>\n",
+                        html(ch.operation.as_deref().unwrap_or("whole API")),
+                        html(&ch.subject),
+                        ch.rule,
+                        side_by_side(o, n, "")
+                    );
+                }
             }
         }
         if !other.is_empty() {
@@ -284,13 +408,27 @@ pub fn markdown(report: &Report) -> String {
             }
         }
     }
-    if !report.notes.is_empty() {
+    let notes: Vec<&String> = all_notes(report).collect();
+    if !notes.is_empty() || !report.expired_waivers.is_empty() {
         out.push_str("\n## Notes\n\n");
-        for n in &report.notes {
+        for w in &report.expired_waivers {
+            let _ = writeln!(
+                out,
+                "- **Expired waiver** `{}` ({}), expired {}: {}",
+                w.fingerprint, w.position, w.expires, w.reason
+            );
+        }
+        for n in notes {
             let _ = writeln!(out, "- {n}");
         }
     }
     out
+}
+
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn cell(s: &str) -> String {

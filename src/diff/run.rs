@@ -7,10 +7,14 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use super::compare::compare;
-use super::policy::{Change, Release, judge};
-use super::rule;
+use super::fragments;
+use super::policy::{Change, Context, Release, judge};
+use super::rule::{self, Level};
 use super::rules::RULES;
-use crate::catalog::{self, Catalog, CatalogError, Date, Semver, Service, ServiceVersion};
+use super::settings::{Policy, SettingsError, StabilityLevel, Waiver, load_policy, load_waivers};
+use crate::catalog::{
+    self, Announcement, Catalog, CatalogError, Date, Semver, Service, ServiceVersion, Stability,
+};
 use crate::spec::{self, LoadError, Spec};
 
 /// Why a diff could not be made (exit 2).
@@ -28,6 +32,8 @@ pub enum DiffError {
     Empty(PathBuf),
     #[error("cannot read revision `{rev}` from git: {reason}")]
     Git { rev: String, reason: String },
+    #[error("{0}")]
+    Settings(#[from] SettingsError),
 }
 
 /// What to compare.
@@ -37,6 +43,37 @@ pub struct Options {
     pub new: PathBuf,
     /// Read `old` from this git revision of the repository holding the working directory.
     pub base: Option<String>,
+    /// "Today" for every verdict that depends on it (`--as-of`); `None` reads the clock.
+    pub as_of: Option<Date>,
+    /// The notice-period policy; `None` uses `policy.yaml` beside the new side's catalog.
+    pub policy: Option<PathBuf>,
+    /// Accepted changes (`--waivers`).
+    pub waivers: Option<PathBuf>,
+}
+
+impl Options {
+    /// Two files or folders, judged today with the default policy and no waivers.
+    pub fn new(old: impl Into<PathBuf>, new: impl Into<PathBuf>) -> Options {
+        Options {
+            old: old.into(),
+            new: new.into(),
+            base: None,
+            as_of: None,
+            policy: None,
+            waivers: None,
+        }
+    }
+}
+
+/// Today's date in UTC, from the system clock.
+pub fn today() -> Date {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
+    Date::new(1970, 1, 1)
+        .map(|epoch| epoch.add_days(days as i64))
+        .unwrap_or_else(|_| unreachable!("1970-01-01 exists"))
 }
 
 /// Two versions of one service, compared and judged.
@@ -54,6 +91,8 @@ pub struct Comparison {
     pub unrelated: bool,
     /// Occurrences of shared-schema changes in further operations, counted but not listed.
     pub elided: usize,
+    /// Remarks about the judging (the policy disagreeing with the catalog).
+    pub notes: Vec<String>,
 }
 
 /// Everything a renderer needs.
@@ -62,10 +101,41 @@ pub struct Report {
     pub comparisons: Vec<Comparison>,
     /// Services present on one side only, and similar remarks.
     pub notes: Vec<String>,
+    /// The day verdicts were judged on (`--as-of`, else today).
+    pub today: Option<Date>,
+    /// Waivers past their expiry date: each fails the run.
+    pub expired_waivers: Vec<Waiver>,
+    /// Waivers that matched no change (worth deleting).
+    pub unused_waivers: Vec<Waiver>,
+}
+
+impl Report {
+    /// Whether the run fails at `fail_on`: a change that fails, or an expired waiver.
+    pub fn fails(&self, fail_on: Level) -> bool {
+        !self.expired_waivers.is_empty()
+            || self
+                .comparisons
+                .iter()
+                .flat_map(|c| &c.changes)
+                .any(|c| c.fails(fail_on))
+    }
+}
+
+/// What every pair is judged with.
+struct Judging {
+    today: Date,
+    /// From `--policy`; else each catalog's `policy.yaml`, when there is one.
+    policy: Option<Policy>,
 }
 
 /// Compares what `opts` names.
 pub fn run(opts: &Options) -> Result<Report, DiffError> {
+    let today = opts.as_of.unwrap_or_else(today);
+    let judging = Judging {
+        today,
+        policy: opts.policy.as_deref().map(load_policy).transpose()?,
+    };
+    let waivers = opts.waivers.as_deref().map(load_waivers).transpose()?;
     let checkout;
     let (old_root, shown_old) = match &opts.base {
         Some(rev) => {
@@ -77,7 +147,11 @@ pub fn run(opts: &Options) -> Result<Report, DiffError> {
         }
         None => (opts.old.clone(), None),
     };
-    let mut report = diff_paths(&old_root, &opts.new)?;
+    let mut report = diff_paths(&old_root, &opts.new, &judging)?;
+    report.today = Some(today);
+    if let Some(waivers) = waivers {
+        apply_waivers(&mut report, waivers, today);
+    }
     if let Some((tmp, rev)) = shown_old {
         // Temp paths mean nothing to a reader: show `REV:path` instead.
         for c in &mut report.comparisons {
@@ -92,6 +166,38 @@ pub fn run(opts: &Options) -> Result<Report, DiffError> {
     Ok(report)
 }
 
+/// Marks the changes each live waiver covers; expired waivers cover nothing and are reported.
+fn apply_waivers(report: &mut Report, waivers: Vec<Waiver>, today: Date) {
+    for w in waivers {
+        if w.expires < today {
+            report.expired_waivers.push(w);
+            continue;
+        }
+        let mut used = false;
+        for ch in report
+            .comparisons
+            .iter_mut()
+            .flat_map(|c| c.changes.iter_mut())
+            .filter(|ch| ch.fingerprint == w.fingerprint)
+        {
+            ch.waiver = Some(w.clone());
+            used = true;
+        }
+        if !used {
+            report.unused_waivers.push(w);
+        }
+    }
+}
+
+/// `path` relative to the working directory when it lies inside it (messages stay short and
+/// the same on every machine).
+fn shown(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 fn rev_path(path: &Path, tmp: &Path, rev: &str) -> PathBuf {
     let canonical_tmp = tmp.canonicalize().unwrap_or_else(|_| tmp.to_path_buf());
     for prefix in [tmp, canonical_tmp.as_path()] {
@@ -102,7 +208,7 @@ fn rev_path(path: &Path, tmp: &Path, rev: &str) -> PathBuf {
     path.to_path_buf()
 }
 
-fn diff_paths(old: &Path, new: &Path) -> Result<Report, DiffError> {
+fn diff_paths(old: &Path, new: &Path, j: &Judging) -> Result<Report, DiffError> {
     for p in [old, new] {
         if !p.exists() {
             return Err(DiffError::Missing(p.to_path_buf()));
@@ -111,10 +217,10 @@ fn diff_paths(old: &Path, new: &Path) -> Result<Report, DiffError> {
     match (old.is_dir(), new.is_dir()) {
         (false, false) => {
             let mut report = Report::default();
-            report.comparisons.push(diff_files(old, new)?);
+            report.comparisons.push(diff_files_with(old, new, j)?);
             Ok(report)
         }
-        (true, true) => diff_folders(old, new),
+        (true, true) => diff_folders(old, new, j),
         _ => Err(DiffError::Mixed {
             old: old.to_path_buf(),
             new: new.to_path_buf(),
@@ -162,10 +268,108 @@ fn entry<'c>(cat: &'c Option<(Catalog, PathBuf)>, file: &Path) -> Option<Entry<'
 
 /// Compares two spec files (judged against the catalog above them, when both are listed).
 pub fn diff_files(old: &Path, new: &Path) -> Result<Comparison, DiffError> {
+    let judging = Judging {
+        today: today(),
+        policy: None,
+    };
+    diff_files_with(old, new, &judging)
+}
+
+fn diff_files_with(old: &Path, new: &Path, j: &Judging) -> Result<Comparison, DiffError> {
     let old_cat = catalog_for(old)?;
     let new_cat = catalog_for(new)?;
     let (oe, ne) = (entry(&old_cat, old), entry(&new_cat, new));
-    diff_pair(old, new, oe.as_ref(), ne.as_ref())
+    diff_pair(old, new, oe.as_ref(), ne.as_ref(), j)
+}
+
+/// The policy for a pair: `--policy`, else `policy.yaml` beside the new side's catalog.
+fn policy_for(ne: Option<&Entry>, j: &Judging) -> Result<Option<Policy>, DiffError> {
+    if let Some(p) = &j.policy {
+        return Ok(Some(p.clone()));
+    }
+    let Some(candidate) = ne.map(|e| e.dir.join("policy.yaml")) else {
+        return Ok(None);
+    };
+    if candidate.is_file() {
+        Ok(Some(load_policy(&candidate)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// `x-stability-level` at `value` (an `info` or an operation), when it is one of the levels.
+fn stability_level(extensions: Option<&Value>) -> Option<StabilityLevel> {
+    extensions
+        .and_then(|v| v.get("x-stability-level"))
+        .and_then(Value::as_str)
+        .and_then(StabilityLevel::parse)
+}
+
+fn catalog_level(s: Stability) -> StabilityLevel {
+    match s {
+        Stability::Experimental => StabilityLevel::Draft,
+        Stability::Beta => StabilityLevel::Beta,
+        Stability::Stable => StabilityLevel::Stable,
+    }
+}
+
+/// The catalog dates of the pair, with the notice periods the policy gives the old version and
+/// each of its operations that declares its own stability level.
+fn release_of(
+    o: &Entry,
+    n: &Entry,
+    old_spec: &Spec,
+    policy: Option<&Policy>,
+    notes: &mut Vec<String>,
+) -> Release {
+    let service = n.service.id.clone();
+    let info_level = stability_level(old_spec.root().get("info"))
+        .unwrap_or_else(|| catalog_level(o.version.stability));
+    let catalog_days = o.version.notice_period_days;
+    // The policy's word for a level; without one, the catalog's promise (drafts need none).
+    let notice = |level: StabilityLevel| -> u32 {
+        match policy.and_then(|p| p.notice(&service, level)) {
+            Some(d) => d,
+            None if level == StabilityLevel::Draft => 0,
+            None => catalog_days,
+        }
+    };
+    let days = notice(info_level);
+    if let Some(p) = policy
+        && days != catalog_days
+    {
+        notes.push(format!(
+            "{service} {}: the policy `{}` gives {} elements {days} days' notice, the catalog promised {catalog_days}; the policy applies",
+            o.version.version,
+            shown(&p.file).display(),
+            info_level.as_str()
+        ));
+    }
+    let mut operation_notice_days = std::collections::BTreeMap::new();
+    let model = spec::model::build(old_spec);
+    for op in &model.operations {
+        let level = op
+            .extensions
+            .get("x-stability-level")
+            .and_then(Value::as_str)
+            .and_then(StabilityLevel::parse);
+        if let Some(level) = level {
+            let d = notice(level);
+            if d != days {
+                operation_notice_days.insert(op.key(), d);
+            }
+        }
+    }
+    Release {
+        service,
+        old_version: o.version.version.clone(),
+        new_version: n.version.version.clone(),
+        notice_period_days: days,
+        old_published: o.version.published,
+        new_published: n.version.published,
+        new_effective: n.version.effective,
+        operation_notice_days,
+    }
 }
 
 fn diff_pair(
@@ -173,19 +377,14 @@ fn diff_pair(
     new: &Path,
     oe: Option<&Entry>,
     ne: Option<&Entry>,
+    j: &Judging,
 ) -> Result<Comparison, DiffError> {
     let old_spec = spec::load(old)?;
     let new_spec = spec::load(new)?;
+    let policy = policy_for(ne, j)?;
+    let mut notes = Vec::new();
     let release = match (oe, ne) {
-        (Some(o), Some(n)) => Some(Release {
-            service: n.service.id.clone(),
-            old_version: o.version.version.clone(),
-            new_version: n.version.version.clone(),
-            notice_period_days: o.version.notice_period_days,
-            old_published: o.version.published,
-            new_published: n.version.published,
-            new_effective: n.version.effective,
-        }),
+        (Some(o), Some(n)) => Some(release_of(o, n, &old_spec, policy.as_ref(), &mut notes)),
         _ => None,
     };
     let mut diff = compare(&old_spec, &new_spec);
@@ -207,7 +406,29 @@ fn diff_pair(
         None => Vec::new(),
     };
     let first_deprecation = |key: &(String, String)| first_deprecation(&history, key);
-    let changes = judge(fired, release.as_ref(), &first_deprecation);
+    // Announcements made by the old version and its predecessors.
+    let announcements: Vec<(Announcement, String)> = match oe {
+        Some(o) => o
+            .service
+            .versions
+            .iter()
+            .take_while(|v| v.published <= o.version.published)
+            .flat_map(|v| {
+                v.announcements
+                    .iter()
+                    .map(|a| (a.clone(), v.version.clone()))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let cx = Context {
+        release: release.as_ref(),
+        first_deprecation: &first_deprecation,
+        announcements: &announcements,
+        today: j.today,
+    };
+    let mut changes = judge(fired, &cx);
+    fragments::attach(&mut changes, &old_spec, &new_spec);
     let title = |s: &Spec| {
         s.root()
             .pointer("/info/title")
@@ -227,6 +448,7 @@ fn diff_pair(
         changes,
         unrelated,
         elided: diff.elided,
+        notes,
     })
 }
 
@@ -250,19 +472,20 @@ fn first_deprecation(
     None
 }
 
-fn diff_folders(old: &Path, new: &Path) -> Result<Report, DiffError> {
+fn diff_folders(old: &Path, new: &Path, j: &Judging) -> Result<Report, DiffError> {
     let (oc, nc) = (old.join("catalog.yaml"), new.join("catalog.yaml"));
     if oc.is_file() && nc.is_file() {
         let old_cat = Some((catalog::load(&oc)?, old.to_path_buf()));
         let new_cat = Some((catalog::load(&nc)?, new.to_path_buf()));
-        return diff_catalogs(&old_cat, &new_cat);
+        return diff_catalogs(&old_cat, &new_cat, j);
     }
-    diff_by_title(old, new)
+    diff_by_title(old, new, j)
 }
 
 fn diff_catalogs(
     old_cat: &Option<(Catalog, PathBuf)>,
     new_cat: &Option<(Catalog, PathBuf)>,
+    j: &Judging,
 ) -> Result<Report, DiffError> {
     let (Some((oc, od)), Some((nc, nd))) = (old_cat, new_cat) else {
         return Ok(Report::default());
@@ -292,7 +515,7 @@ fn diff_catalogs(
         };
         report
             .comparisons
-            .push(diff_pair(&of, &nf, Some(&oe), Some(&ne))?);
+            .push(diff_pair(&of, &nf, Some(&oe), Some(&ne), j)?);
     }
     for os in &oc.services {
         if nc.service(&os.id).is_none() {
@@ -307,7 +530,7 @@ fn diff_catalogs(
 }
 
 /// Without catalogs: the newest document of each `info.title` on each side.
-fn diff_by_title(old: &Path, new: &Path) -> Result<Report, DiffError> {
+fn diff_by_title(old: &Path, new: &Path, j: &Judging) -> Result<Report, DiffError> {
     let newest = |dir: &Path| -> Result<Vec<(String, PathBuf)>, DiffError> {
         let files = spec::discover(&[dir.to_path_buf()]);
         if files.is_empty() {
@@ -339,7 +562,7 @@ fn diff_by_title(old: &Path, new: &Path) -> Result<Report, DiffError> {
     let mut report = Report::default();
     for (title, nf) in &news {
         match olds.iter().find(|(t, _)| t == title) {
-            Some((_, of)) => report.comparisons.push(diff_files(of, nf)?),
+            Some((_, of)) => report.comparisons.push(diff_files_with(of, nf, j)?),
             None => report
                 .notes
                 .push(format!("`{title}` is new (only in `{}`)", new.display())),

@@ -1078,7 +1078,11 @@ def structural_rules():
         fix="Bump the major version (2.0.0) for a breaking change, or make the change compatible.",
         whole="version_not_bumped",
         cases={"fires": pair(with_params([]), dict(with_params([param("q", required=True)]), info={"title": "Sager", "version": "1.1.0"})),
-               "clean-major": pair(with_params([]), v2(with_params([param("q", required=True)])))})
+               "clean-major": pair(with_params([]), v2(with_params([param("q", required=True)]))),
+               "clean-no-promise": pair(with_params([]), dict(with_params([param("q", required=True)]), info={"title": "Sager", "version": "1.1.0"}))
+               + ({"service": "sager", "oldVersion": "1.0.0", "newVersion": "1.1.0",
+                   "noticePeriodDays": 0, "oldPublished": "2030-01-02", "newPublished": "2030-03-01",
+                   "newEffective": "2030-03-01"},)})
     add(id="version-decreased", level="Error", direction="None", mirror=None,
         summary="`info.version` went down",
         why="Versions order releases; a lower number for a newer spec confuses clients, caches and changelogs.",
@@ -1105,14 +1109,15 @@ fn detect(diff: &SpecDiff, _fired: &[Fired]) -> Vec<Delta> {
     let Some(release) = &diff.release else {
         return Vec::new();
     };
-    let notice = NoticePeriod {
-        from: release.new_published,
-        days: release.notice_period_days,
-    };
     diff.deltas
         .iter()
         .filter(|d| d.kind == Kind::SunsetChanged)
         .filter(|d| {
+            // The operation's own stability level may promise another notice (policy file).
+            let notice = NoticePeriod {
+                from: release.new_published,
+                days: release.notice_for(d.operation.as_deref()),
+            };
             let sunset = d.new_value.as_ref().and_then(|v| v.as_str());
             sunset
                 .and_then(|s| s.parse::<Date>().ok())
@@ -1142,10 +1147,15 @@ fn detect(diff: &SpecDiff, _fired: &[Fired]) -> Vec<Delta> {
 }
 ''',
     "version_not_bumped": '''
-/// One delta at `info.version` when error-level changes came without a major bump.
+/// One delta at `info.version` when error-level changes came without a major bump. A version
+/// that promised no notice (a catalog's beta or draft with `noticePeriodDays: 0`) made no
+/// compatibility promise, so a minor bump may break it: semver's promise is the notice promise.
 fn detect(diff: &SpecDiff, fired: &[Fired]) -> Vec<Delta> {
     let breaking = fired.iter().filter(|f| f.rule.level == Level::Error).count();
     if breaking == 0 {
+        return Vec::new();
+    }
+    if diff.release.as_ref().is_some_and(|r| r.notice_period_days == 0) {
         return Vec::new();
     }
     let (old, new) = (

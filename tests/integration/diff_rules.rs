@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use kontrakt::diff::delta::Direction;
-use kontrakt::diff::policy::{Release, judge};
+use kontrakt::diff::policy::{Context, Release, judge};
 use kontrakt::diff::rules::RULES;
 use kontrakt::diff::{compare, rule};
 use kontrakt::spec;
@@ -37,7 +37,13 @@ fn changes(case: &Path) -> Vec<(String, String, String)> {
     diff.release = release(case);
     let fired = rule::run(RULES, &diff);
     let none = |_: &(String, String)| None;
-    judge(fired, diff.release.as_ref(), &none)
+    let cx = Context {
+        release: diff.release.as_ref(),
+        first_deprecation: &none,
+        announcements: &[],
+        today: "2030-01-01".parse().expect("a date"),
+    };
+    judge(fired, &cx)
         .into_iter()
         .map(|c| {
             let at = |p: &Option<kontrakt::spec::Position>| {
@@ -81,6 +87,7 @@ fn release(case: &Path) -> Option<Release> {
         old_published: d("oldPublished"),
         new_published: d("newPublished"),
         new_effective: d("newEffective"),
+        operation_notice_days: Default::default(),
     })
 }
 

@@ -25,14 +25,15 @@ fn detect(diff: &SpecDiff, _fired: &[Fired]) -> Vec<Delta> {
     let Some(release) = &diff.release else {
         return Vec::new();
     };
-    let notice = NoticePeriod {
-        from: release.new_published,
-        days: release.notice_period_days,
-    };
     diff.deltas
         .iter()
         .filter(|d| d.kind == Kind::SunsetChanged)
         .filter(|d| {
+            // The operation's own stability level may promise another notice (policy file).
+            let notice = NoticePeriod {
+                from: release.new_published,
+                days: release.notice_for(d.operation.as_deref()),
+            };
             let sunset = d.new_value.as_ref().and_then(|v| v.as_str());
             sunset
                 .and_then(|s| s.parse::<Date>().ok())

@@ -20,13 +20,22 @@ pub static RULE: Rule = Rule {
     detect: Detect::Whole(detect),
 };
 
-/// One delta at `info.version` when error-level changes came without a major bump.
+/// One delta at `info.version` when error-level changes came without a major bump. A version
+/// that promised no notice (a catalog's beta or draft with `noticePeriodDays: 0`) made no
+/// compatibility promise, so a minor bump may break it: semver's promise is the notice promise.
 fn detect(diff: &SpecDiff, fired: &[Fired]) -> Vec<Delta> {
     let breaking = fired
         .iter()
         .filter(|f| f.rule.level == Level::Error)
         .count();
     if breaking == 0 {
+        return Vec::new();
+    }
+    if diff
+        .release
+        .as_ref()
+        .is_some_and(|r| r.notice_period_days == 0)
+    {
         return Vec::new();
     }
     let (old, new) = (
