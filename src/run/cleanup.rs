@@ -5,7 +5,8 @@
 //! [`super::ledger`]), sends each outstanding resource's `DELETE` newest first (children before
 //! their parents) through the same [`Sender`] as `kontrakt test` (rate limit, credentials), and
 //! appends a `removed` line for each resource that is gone — `404` and `410` mean it already
-//! was — so running it again does nothing.
+//! was — so running it again does nothing. Resources whose path has no `DELETE` in the spec are
+//! listed as left behind; they do not make the exit code 1 (nothing could remove them).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -136,7 +137,7 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let writer = Ledger::open(&path).map_err(|e| e.to_string())?;
-    let (mut removed, mut failed) = (0usize, 0usize);
+    let (mut removed, mut failed, mut kept) = (0usize, 0usize, 0usize);
     for e in outstanding {
         let Entry::Created {
             target,
@@ -148,8 +149,9 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
             continue;
         };
         let Some(delete) = delete else {
-            eprintln!("  cannot remove {resource}: the spec has no DELETE for its path");
-            failed += 1;
+            // Nothing kontrakt can do: listed, not counted as a failure.
+            eprintln!("  left {resource}: the spec has no DELETE for its path");
+            kept += 1;
             continue;
         };
         let url = retarget(&delete.url, target, args.target.as_deref());
@@ -186,7 +188,14 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
             Err(e) => return Err(format!("{e} (removed {removed} before stopping)")),
         }
     }
-    eprintln!("kontrakt cleanup: {removed} removed, {failed} could not be");
+    eprintln!(
+        "kontrakt cleanup: {removed} removed, {failed} could not be{}",
+        if kept > 0 {
+            format!(", {kept} left (no DELETE operation in the spec)")
+        } else {
+            String::new()
+        }
+    );
     Ok(if failed > 0 {
         ExitStatus::Findings
     } else {

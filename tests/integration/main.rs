@@ -17,6 +17,8 @@
 //! - `mock`: the mock served on loopback and driven over HTTP.
 //! - `mock_abuse`: random and malformed requests, slow clients, oversized bodies.
 //! - `run_transport`: the runner's limiter, HTTP client, OAuth and mTLS against servers on loopback.
+//! - `stateful`: the stateful phase's chain checks against a CRUD server with planted faults;
+//!   the ledger of an interrupted run and `kontrakt cleanup`.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -37,5 +39,6 @@ mod model;
 mod regressions;
 mod run_transport;
 mod source_map;
+mod stateful;
 mod support;
 mod tls;
