@@ -49,6 +49,9 @@ pub type ChainJudge = fn(&ChainContext<'_>, &[Exchange]) -> Vec<Finding>;
 /// What a step of a stateful chain does to the resource the chain created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepRole {
+    /// Creates the parent the resource is created under (`POST /sager` before
+    /// `POST /sager/{sagId}/krav`); not judged.
+    Parent,
     /// Creates the resource (`POST` on a collection).
     Create,
     /// Reads it right after creating it.

@@ -16,11 +16,13 @@
 //! - *consumers* of the created id are the `GET`/`HEAD` operations below `C/{p}` whose path
 //!   parameters the chain can fill, and the safe operations an OpenAPI link of the create's 2xx
 //!   responses points to (`operationId`, parameters `$response.body#/…` and `$request.path.…`);
+//! - a create below another chain's item (`/sager/{sagId}/krav` below `/sager/{sagId}`) first
+//!   runs that chain's create, for a parent that exists (one level);
 //! - the created id comes from `Location` or from the response body's id field, as the ledger
 //!   finds it ([`crate::run::ledger::created_resource`]).
 //!
 //! Each step's request is the operation's first valid generated case, with the chain's path
-//! parameters put in. A chain whose create is refused (e.g. its parent does not exist on the
+//! parameters put in (and `If-Match` set to the last `ETag` seen, where the operation takes one). A chain whose create is refused (e.g. its parent does not exist on the
 //! target) stops there and its trials are reported as ignored with the reason. The phase does
 //! not run against production without `--allow-writes`, nor with `--replay`.
 
@@ -71,6 +73,9 @@ pub struct Chain {
     /// The item path's parameter (`dokumentId` of `/dokumenter/{dokumentId}`).
     pub id_param: String,
     pub consumers: Vec<Consumer>,
+    /// The create of the parent item and the parent's id parameter, when the create's path is
+    /// below another chain's item (`/sager/{sagId}/krav` below `/sager/{sagId}`).
+    pub parent: Option<(usize, String)>,
 }
 
 /// A chain check's trial: its name, the check, and for `id-consistency` the consumer judged.
@@ -206,7 +211,24 @@ pub fn chains_of(service: usize, model: &Model) -> Vec<Chain> {
             delete,
             id_param: id_param.to_string(),
             consumers,
+            parent: None,
         });
+    }
+    // One level of parents: a chain whose create lies below another chain's item.
+    let items: Vec<(usize, String, String)> = out
+        .iter()
+        .map(|c| (c.create, ops[c.read].path.clone(), c.id_param.clone()))
+        .collect();
+    for chain in &mut out {
+        let path = &ops[chain.create].path;
+        chain.parent = items
+            .iter()
+            .find(|(create, item, param)| {
+                *create != chain.create
+                    && path.starts_with(&format!("{item}/"))
+                    && path_params(path).contains(&param.as_str())
+            })
+            .map(|(create, _, param)| (*create, param.clone()));
     }
     out
 }
@@ -336,6 +358,24 @@ async fn run_chain(
                     set_path(&mut case, n, v.clone());
                 }
             }
+            // A conditional update or delete gets the entity tag the last read returned.
+            let etag = run
+                .exchanges
+                .iter()
+                .rev()
+                .find_map(|e| e.response().and_then(|r| r.header("etag")));
+            if let Some(tag) = etag {
+                let wants = model.operations[op].parameters.iter().find(|p| {
+                    p.location == crate::spec::model::ParamIn::Header
+                        && p.name.eq_ignore_ascii_case("if-match")
+                });
+                if let Some(p) = wants {
+                    case.headers
+                        .retain(|(n, _)| !n.eq_ignore_ascii_case("if-match"));
+                    case.headers
+                        .push((p.name.clone(), Value::String(tag.to_string())));
+                }
+            }
             let extra: Vec<(String, Value)> = $extra;
             for (n, v) in extra {
                 set_path(&mut case, &n, v);
@@ -372,8 +412,24 @@ async fn run_chain(
         }};
     }
 
-    let created = step!(StepRole::Create, chain.create, Vec::new());
     let ok = |s: Option<u16>| s.is_some_and(|s| (200..300).contains(&s));
+    if let Some((parent, param)) = &chain.parent {
+        let s = step!(StepRole::Parent, *parent, Vec::new());
+        let made = run.exchanges.last().and_then(|ex| {
+            crate::run::ledger::created_resource(model, &model.operations[*parent], ex)
+        });
+        match (ok(s), made) {
+            (true, Some((_, Some(id)))) => path_values.push((param.clone(), Value::String(id))),
+            _ => {
+                run.stopped = Some(match s {
+                    Some(s) => format!("the parent's create answered {s} with no id"),
+                    None => "the parent's create got no response".to_string(),
+                });
+                return run;
+            }
+        }
+    }
+    let created = step!(StepRole::Create, chain.create, Vec::new());
     if !ok(created) {
         run.stopped = Some(match created {
             Some(s) => format!("the create answered {s}: there is nothing to follow"),
@@ -381,7 +437,9 @@ async fn run_chain(
         });
         return run;
     }
-    let create_ex = run.exchanges[0].clone();
+    let Some(create_ex) = run.exchanges.last().cloned() else {
+        return run;
+    };
     path_values = create_ex.case.path.clone();
     let Some((_, Some(id))) =
         crate::run::ledger::created_resource(model, &model.operations[chain.create], &create_ex)
@@ -490,6 +548,7 @@ pub async fn execute(shared: Arc<Shared>, planned: Arc<Vec<Planned>>) -> Vec<Cha
 
 fn role_name(role: StepRole) -> &'static str {
     match role {
+        StepRole::Parent => "create parent",
         StepRole::Create => "create",
         StepRole::Read => "read",
         StepRole::Consumer => "linked",
@@ -528,10 +587,17 @@ fn judge(
     if !steps.iter().any(|(r, _)| *r == needed) {
         return Ok(Completion::ignored_with(match &run.stopped {
             Some(why) => format!("the chain stopped: {why}"),
-            None => format!(
-                "the chain has no {} step (an earlier step was refused)",
-                role_name(needed)
-            ),
+            None => {
+                let last = steps.last().zip(exchanges.last());
+                match last.and_then(|((role, _), ex)| ex.response().map(|r| (role, r.status))) {
+                    Some((role, status)) => format!(
+                        "the chain has no {} step: the {} answered {status}",
+                        role_name(needed),
+                        role_name(*role)
+                    ),
+                    None => format!("the chain has no {} step", role_name(needed)),
+                }
+            }
         }));
     }
     let model = &shared.suite.services[planned.chain.service].model;
@@ -670,6 +736,13 @@ mod tests {
 openapi: 3.1.0
 info: {title: t, version: '1'}
 paths:
+  /sager:
+    post: {operationId: opretSag, responses: {'201': {description: ok}}}
+  /sager/{sagId}:
+    get:
+      operationId: hentSag
+      parameters: [{name: sagId, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
   /sager/{sagId}/krav:
     post:
       operationId: opret
@@ -701,9 +774,20 @@ paths:
 "#,
         );
         let chains = chains_of(0, &m);
-        assert_eq!(chains.len(), 1);
-        let c = &chains[0];
+        assert_eq!(chains.len(), 2);
         let name = |i: usize| m.operations[i].display_name();
+        let sag = &chains[0];
+        assert_eq!(name(sag.create), "opretSag");
+        assert_eq!(
+            (sag.update, sag.delete, sag.parent.clone()),
+            (None, None, None)
+        );
+        let c = &chains[1];
+        let (parent, param) = c.parent.clone().unwrap();
+        assert_eq!(
+            (name(parent).as_str(), param.as_str()),
+            ("opretSag", "sagId")
+        );
         assert_eq!(name(c.create), "opret");
         assert_eq!(name(c.read), "hent");
         assert_eq!(c.update.map(name).as_deref(), Some("opdater"));
