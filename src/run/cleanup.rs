@@ -5,7 +5,8 @@
 //! [`super::ledger`]), sends each outstanding resource's `DELETE` newest first (children before
 //! their parents) through the same [`Sender`] as `kontrakt test` (rate limit, credentials), and
 //! appends a `removed` line for each resource that is gone — `404` and `410` mean it already
-//! was — so running it again does nothing. Resources whose path has no `DELETE` in the spec are
+//! was — so running it again does nothing. A delete refused with 428 or 412 is retried once
+//! with `If-Match` set to the `ETag` a `GET` of the resource returns. Resources whose path has no `DELETE` in the spec are
 //! listed as left behind; they do not make the exit code 1 (nothing could remove them).
 
 use std::path::PathBuf;
@@ -57,11 +58,19 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
     {
         return Err(format!("target `{t}` is not an http:// or https:// URL"));
     }
+    let distinct: std::collections::HashSet<&str> = contents
+        .created
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Created { resource, .. } => Some(resource.as_str()),
+            Entry::Removed { .. } => None,
+        })
+        .collect();
     eprintln!(
-        "kontrakt cleanup: {}: {} created, {} already removed, {} to delete",
+        "kontrakt cleanup: {}: {} resources created, {} already removed, {} to delete",
         path.display(),
-        contents.created.len(),
-        contents.created.len() - outstanding.len(),
+        distinct.len(),
+        distinct.len() - outstanding.len(),
         outstanding.len()
     );
     if outstanding.is_empty() {
@@ -161,7 +170,28 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
             headers: Vec::new(),
             body: Vec::new(),
         };
-        match runtime.block_on(sender.send(request, Credentials::Apply)) {
+        let mut sent = runtime.block_on(sender.send(request.clone(), Credentials::Apply));
+        // A conditional delete (428 Precondition Required, 412 Precondition Failed): read the
+        // resource's current entity tag and send it as If-Match, once.
+        if let Ok((_, Outcome::Response(r))) = &sent
+            && (r.status == 428 || r.status == 412)
+            && let Ok((_, Outcome::Response(g))) =
+                runtime.block_on(sender.send(read_request(&url), Credentials::Apply))
+        {
+            match g.header("etag") {
+                Some(tag) => {
+                    let mut retry = request;
+                    retry.headers.push(("If-Match".into(), tag.to_string()));
+                    sent = runtime.block_on(sender.send(retry, Credentials::Apply));
+                }
+                // Already gone: the read says so.
+                None if g.status == 404 || g.status == 410 => {
+                    sent = Ok((read_request(&url), Outcome::Response(g)));
+                }
+                None => {}
+            }
+        }
+        match sent {
             Ok((_, Outcome::Response(r)))
                 if (200..300).contains(&r.status) || r.status == 404 || r.status == 410 =>
             {
@@ -177,8 +207,8 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
             Ok((_, Outcome::Response(r))) => {
                 failed += 1;
                 eprintln!(
-                    "  cannot remove {url}: {} {} answered {}",
-                    delete.method, delete.operation, r.status
+                    "  cannot remove {url}: {} answered {}",
+                    delete.operation, r.status
                 );
             }
             Ok((_, Outcome::Transport(cause))) => {
@@ -201,6 +231,15 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Clean
     })
+}
+
+fn read_request(url: &str) -> Request {
+    Request {
+        method: "GET".into(),
+        url: url.to_string(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
 }
 
 /// The profile, as `kontrakt test` builds it: the command line's credentials over the named or

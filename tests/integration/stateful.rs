@@ -29,6 +29,8 @@ enum Fault {
     RejectsIssuedIds,
     /// DELETE answers 403.
     RefusesDelete,
+    /// DELETE needs `If-Match` with the krav's `ETag` (428 without it).
+    ConditionalDelete,
     /// Every answer takes 40 ms (so a run can be interrupted mid-way).
     Slow,
 }
@@ -66,6 +68,11 @@ impl Crud {
         if self.fault == Fault::Slow {
             tokio::time::sleep(std::time::Duration::from_millis(40)).await;
         }
+        let if_match = req
+            .headers()
+            .get("if-match")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let method = req.method().as_str().to_string();
         let path = req.uri().path().to_string();
         let body = match req.into_body().collect().await {
@@ -108,16 +115,25 @@ impl Crud {
                 let Some(&beloeb) = krav.get(&n) else {
                     return empty(404);
                 };
+                let etag = format!("\"v{n}\"");
                 if method == "DELETE" {
+                    if self.fault == Fault::ConditionalDelete
+                        && if_match.as_deref() != Some(etag.as_str())
+                    {
+                        return empty(428);
+                    }
                     if self.fault != Fault::KeepsDeleted {
                         krav.remove(&n);
                     }
                     return empty(204);
                 }
-                json_response(
+                let mut r = json_response(
                     200,
                     &json!({"kravId": format!("k{n}"), "beloeb": beloeb, "kvitteringId": format!("q{n}")}),
-                )
+                );
+                r.headers_mut()
+                    .insert("etag", etag.parse().expect("header value"));
+                r
             }
             (["api", "kvitteringer", id], "GET") => {
                 let Some(n) = id_of(id, 'q') else {
@@ -395,4 +411,36 @@ fn cleanup_removes_what_an_interrupted_run_created() {
     );
     let out = kontrakt(dir.path(), &["cleanup", "no/such/ledger.jsonl"]);
     assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+}
+
+#[test]
+fn cleanup_sends_if_match_when_the_delete_is_conditional() {
+    let rt = runtime();
+    let (addr, crud) = serve(&rt, Fault::ConditionalDelete);
+    let dir = temp_dir();
+    let spec = fixtures().join("test/crud.yaml");
+    let target = format!("http://{addr}");
+    // The chain's delete has no If-Match (the spec declares none): 428, the krav stays.
+    let out = kontrakt(
+        dir.path(),
+        &[
+            "test",
+            spec.to_str().expect("utf-8"),
+            "--target",
+            &target,
+            "--checks",
+            "use-after-delete",
+            "--seed",
+            "3",
+            "--no-progress",
+        ],
+    );
+    let text = transcript(&out);
+    assert!(text.contains("the delete answered 428"), "{text}");
+    assert_eq!(crud.krav.lock().expect("lock").len(), 1, "{text}");
+    let out = kontrakt(dir.path(), &["cleanup"]);
+    let text = transcript(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 removed, 0 could not be"), "{text}");
+    assert_eq!(crud.krav.lock().expect("lock").len(), 0, "{text}");
 }
