@@ -521,6 +521,7 @@ pub async fn execute(shared: Arc<Shared>, planned: Arc<Vec<Planned>>) -> Vec<Cha
             .map(|(i, u)| ((u.service, u.operation), i))
             .collect(),
     );
+    let started = std::time::Instant::now();
     let semaphore = Arc::new(tokio::sync::Semaphore::new(
         shared.settings.concurrency.max(1),
     ));
@@ -542,6 +543,14 @@ pub async fn execute(shared: Arc<Shared>, planned: Arc<Vec<Planned>>) -> Vec<Cha
         if let Ok((i, run)) = r {
             out[i] = run;
         }
+    }
+    if !planned.is_empty() {
+        let requests: usize = out.iter().map(|r| r.exchanges.len()).sum();
+        eprintln!(
+            "kontrakt: stateful phase: {} chains, {requests} requests in {:.1} s",
+            planned.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     out
 }
