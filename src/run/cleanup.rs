@@ -67,7 +67,7 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
         })
         .collect();
     eprintln!(
-        "kontrakt cleanup: {}: {} resources created, {} already removed, {} to delete",
+        "kontrakt cleanup: {}: {} created, {} already removed, {} to delete",
         path.display(),
         distinct.len(),
         distinct.len() - outstanding.len(),

@@ -377,11 +377,17 @@ pub fn read(path: &Path) -> Result<Contents, LedgerError> {
             Ok(e) => out.created.push(e),
             Err(_) if i + 1 == last && !line.ends_with('}') => {}
             Err(e) => {
+                // serde_json's message ends with its own position (of the line): drop it.
+                let text = e.to_string();
+                let message = match text.rfind(" at line ") {
+                    Some(at) => text[..at].to_string(),
+                    None => text,
+                };
                 return Err(LedgerError::Syntax {
                     path: path.to_path_buf(),
                     line: i + 1,
-                    column: e.column(),
-                    message: e.to_string(),
+                    column: e.column().max(1),
+                    message,
                 });
             }
         }
@@ -468,6 +474,10 @@ mod tests {
         assert_eq!(newest(dir.path()).unwrap(), path);
         std::fs::write(&path, "{\"event\":\"created\"}\n{}\n").unwrap();
         let e = read(&path).unwrap_err().to_string();
-        assert!(e.contains(":1:"), "{e}");
+        assert!(
+            e.contains("ledger.jsonl:1:1: not a ledger entry: missing field `at`"),
+            "{e}"
+        );
+        assert!(!e.contains(" at line "), "{e}");
     }
 }
