@@ -34,7 +34,57 @@ pub enum Command {
     Diff(DiffArgs),
     /// Generate and run conformance tests for every operation; with no target, against the
     /// embedded mock.
-    Test(TestArgs),
+    Test(Box<TestArgs>),
+    /// Delete what a `kontrakt test` run created on a target, from its ledger, newest first.
+    ///
+    /// Exit codes: 0 everything listed is removed (or was already gone), 1 some resources could
+    /// not be removed, 2 the cleanup cannot run.
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CleanupArgs {
+    /// The ledger file (`reports/<run-id>/ledger.jsonl`); default: the newest under --reports.
+    pub ledger: Option<PathBuf>,
+    /// Where runs write their reports.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// Send the deletions here instead of the target the run recorded (same base path).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Take the profile (and CA file) from this environment of the config file.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// The config file (default: kontrakt.toml in the current folder, if there is one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The auth profile from the config file (default: the environment's).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Read a bearer token from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Client certificate (PEM with --client-key, or .p12/.pfx).
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// The environment variable holding the .p12 password.
+    #[arg(long, value_name = "VAR", requires = "client_cert")]
+    pub client_cert_password_env: Option<String>,
+    /// Extra CA certificates (PEM) to trust.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Request rate limit, as `kontrakt test --rate` (e.g. `10/s`).
+    #[arg(long, value_name = "RATE")]
+    pub rate: Option<String>,
+    /// Seconds per request before it counts as failed.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+    /// List what would be deleted, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -218,6 +268,13 @@ pub struct TestArgs {
     /// Never show a progress bar (plain lines even on a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Where the run's reports go: `DIR/<run-id>/ledger.jsonl` records every resource created
+    /// on the target (see `kontrakt cleanup`).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// Keep the ledger also when testing the embedded mock (whose data ends with the run).
+    #[arg(long)]
+    pub ledger_mock: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -18,6 +18,7 @@ pub mod mock;
 pub mod redact;
 pub mod run;
 pub mod spec;
+pub mod stateful;
 pub mod tls;
 
 pub use exit::ExitStatus;

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Certs(args) => certs_command(&args),
         Command::Diff(args) => diff_command(&args),
         Command::Test(args) => kontrakt::run::command::command(&args),
+        Command::Cleanup(args) => kontrakt::run::cleanup::command(&args),
     };
     ExitCode::from(status.code() as u8)
 }

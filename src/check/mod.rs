@@ -13,4 +13,6 @@ pub mod registry;
 pub mod reproduce;
 
 pub use finding::Finding;
-pub use registry::{CHECKS, Check, CheckContext, CheckError, CheckOptions, by_id, select};
+pub use registry::{
+    CHECKS, ChainContext, Check, CheckContext, CheckError, CheckOptions, StepRole, by_id, select,
+};

@@ -36,7 +36,47 @@ pub struct Check {
     pub doc: &'static str,
     /// Whether `--checks default` (and no `--checks`) runs it.
     pub default_enabled: bool,
+    /// Judges one exchange; chain checks judge nothing here (see `judge_chain`).
     pub judge: fn(&CheckContext<'_>, &Exchange) -> Vec<Finding>,
+    /// Set on checks of the stateful phase, which judge a chain of exchanges (create → read →
+    /// delete → read) rather than one; such checks get their trials from `crate::stateful`.
+    pub judge_chain: Option<ChainJudge>,
+}
+
+/// The judgement of a chain check: every step's exchange, in order.
+pub type ChainJudge = fn(&ChainContext<'_>, &[Exchange]) -> Vec<Finding>;
+
+/// What a step of a stateful chain does to the resource the chain created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepRole {
+    /// Creates the parent the resource is created under (`POST /sager` before
+    /// `POST /sager/{sagId}/krav`); not judged.
+    Parent,
+    /// Creates the resource (`POST` on a collection).
+    Create,
+    /// Reads it right after creating it.
+    Read,
+    /// An operation that takes the created id (a link, or a path below the item).
+    Consumer,
+    /// Replaces or merges it.
+    Update,
+    /// Reads it after the update.
+    ReadAfterUpdate,
+    Delete,
+    /// Reads it after it was deleted.
+    ReadAfterDelete,
+}
+
+/// What a chain check may consult besides the exchanges: each step's role and operation, in
+/// the order of the exchanges.
+pub struct ChainContext<'a> {
+    pub model: &'a Model,
+    pub steps: &'a [(StepRole, usize)],
+}
+
+/// The per-exchange judgement of a chain check: nothing.
+pub fn judges_no_single_exchange(_: &CheckContext<'_>, _: &Exchange) -> Vec<Finding> {
+    Vec::new()
 }
 
 impl std::fmt::Debug for Check {
@@ -57,6 +97,9 @@ pub static CHECKS: &[&Check] = &[
     &checks::auth_enforced::CHECK,
     &checks::unsupported_method::CHECK,
     &checks::response_time::CHECK,
+    &checks::use_after_delete::CHECK,
+    &checks::created_resource_available::CHECK,
+    &checks::id_consistency::CHECK,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Check> {

@@ -207,10 +207,20 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         ..Arguments::default()
     };
     let names = runner::names(&units, &checks);
+    // The stateful phase's chains: not against production without --allow-writes, not in a replay.
+    let chains = if safe_only || args.replay.is_some() {
+        Vec::new()
+    } else {
+        crate::stateful::plan(&suite, &checks, |n| {
+            !arguments.is_filtered_out(&Trial::test(n.to_string(), || Ok(())))
+        })
+    };
     if args.list {
         let trials: Vec<Trial> = names
             .into_iter()
-            .map(|(_, n)| Trial::test(n, || Ok(())))
+            .map(|(_, n)| n)
+            .chain(crate::stateful::names(&chains))
+            .map(|n| Trial::test(n, || Ok(())))
             .collect();
         let _ = libtest_mimic::run(&arguments, trials);
         return Ok(ExitStatus::Clean);
@@ -221,7 +231,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         .map(|(u, _)| *u)
         .collect();
     selected.dedup();
-    if selected.is_empty() {
+    if selected.is_empty() && chains.is_empty() {
         return Err("no test matches the filters (see --list)".into());
     }
 
@@ -410,6 +420,16 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         replay_command.push_str(" --allow-writes");
     }
     replay_command.push_str(&format!(" --seed {seed}"));
+    let ledger = if matches!(target, Target::Mock) && !args.ledger_mock {
+        None
+    } else {
+        let l = super::ledger::Ledger::create(&args.reports).map_err(|e| e.to_string())?;
+        eprintln!(
+            "kontrakt: created resources are recorded in {}",
+            l.path().display()
+        );
+        Some(Arc::new(l))
+    };
     let shared = Arc::new(Shared {
         suite,
         units,
@@ -433,6 +453,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         cases,
         budget: Budget::new(args.max_requests),
         progress,
+        ledger,
     });
     eprintln!(
         "kontrakt: {operations} operation{} in {services} service{}, seed {seed}{}",
@@ -453,6 +474,8 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
             return Err(e);
         }
     };
+    let chains = Arc::new(chains);
+    let chain_runs = runtime.block_on(crate::stateful::execute(shared.clone(), chains.clone()));
     // Secrets known only after the run started (tokens fetched) are redacted too.
     let shared = {
         let mut shared = Arc::into_inner(shared).ok_or("internal: the run is still shared")?;
@@ -468,7 +491,13 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         );
     }
     let verdicts = Arc::new(Mutex::new(Vec::new()));
-    let trials = runner::trials(shared.clone(), Arc::new(runs), verdicts.clone());
+    let mut trials = runner::trials(shared.clone(), Arc::new(runs), verdicts.clone());
+    trials.extend(crate::stateful::trials(
+        shared.clone(),
+        chains,
+        Arc::new(chain_runs),
+        verdicts.clone(),
+    ));
     let conclusion = libtest_mimic::run(&arguments, trials);
     stop_mock(&runtime, running);
     if let Some(path) = &args.junit {

@@ -3,10 +3,12 @@
 //! client, auth session), and why a run stops.
 
 pub mod auth;
+pub mod cleanup;
 pub mod command;
 pub mod error;
 pub mod http;
 pub mod junit;
+pub mod ledger;
 pub mod limiter;
 pub mod progress;
 pub mod runner;

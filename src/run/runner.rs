@@ -79,6 +79,8 @@ pub struct Shared {
     pub cases: Vec<Option<Compiled>>,
     pub budget: Budget,
     pub progress: Progress,
+    /// Records what the run creates on the target (`None` for the embedded mock).
+    pub ledger: Option<Arc<super::ledger::Ledger>>,
 }
 
 impl Shared {
@@ -230,16 +232,22 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
                 let creds = credentials(&case);
                 match shared.sender.send(request, creds).await {
                     Ok((request, outcome)) => {
+                        let exchange = Exchange {
+                            case,
+                            request,
+                            outcome,
+                        };
+                        if let Some(ledger) = &shared.ledger {
+                            let model = &shared.suite.services[unit.service].model;
+                            ledger.observe(
+                                model,
+                                shared.operation(unit),
+                                &exchange,
+                                &unit.base_url,
+                            );
+                        }
                         if let Ok(mut r) = results.lock() {
-                            r.push((
-                                u,
-                                i,
-                                Exchange {
-                                    case,
-                                    request,
-                                    outcome,
-                                },
-                            ));
+                            r.push((u, i, exchange));
                         }
                     }
                     Err(e) => {
@@ -338,6 +346,10 @@ pub fn trials(
     let mut out = Vec::new();
     for (u, unit) in shared.units.iter().enumerate() {
         for (c, check) in shared.checks.iter().enumerate() {
+            // Chain checks get their trials from the stateful phase.
+            if check.judge_chain.is_some() {
+                continue;
+            }
             let name = format!("{}::{}", unit.name, check.id);
             let (shared, runs, verdicts) = (shared.clone(), runs.clone(), verdicts.clone());
             let trial_name = name.clone();
@@ -373,7 +385,7 @@ pub fn trials(
 pub fn names(units: &[Unit], checks: &[&'static Check]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (u, unit) in units.iter().enumerate() {
-        for check in checks {
+        for check in checks.iter().filter(|c| c.judge_chain.is_none()) {
             out.push((u, format!("{}::{}", unit.name, check.id)));
         }
     }
@@ -473,6 +485,10 @@ fn shrink(
                 request,
                 outcome,
             };
+            if let Some(ledger) = &shared.ledger {
+                let model = &shared.suite.services[unit.service].model;
+                ledger.observe(model, ctx.op, &next, &unit.base_url);
+            }
             let f = (check.judge)(ctx, &next);
             if !f.is_empty() {
                 exchange = next;

@@ -59,6 +59,8 @@ struct Planted {
     hits: Arc<Mutex<Vec<Hit>>>,
     /// The spec paths that have had their 429 ([`Fault::TooManyRequestsOnce`]).
     throttled: Mutex<HashSet<&'static str>>,
+    /// What opretSag created (it always issues id 7), so hentSag reads it back.
+    created: std::sync::Mutex<Option<Value>>,
 }
 
 fn json_response(status: u16, body: &Value) -> Response<Full<Bytes>> {
@@ -211,7 +213,11 @@ impl Planted {
                     .chars()
                     .take(20)
                     .collect();
-                json_response(201, &json!({ "id": 7, "navn": navn, "status": status }))
+                let sag = json!({ "id": 7, "navn": navn, "status": status });
+                if let Ok(mut c) = self.created.lock() {
+                    *c = Some(sag.clone());
+                }
+                json_response(201, &sag)
             }
             ("sag", "GET" | "HEAD") => {
                 let id = segments[2]
@@ -234,7 +240,14 @@ impl Planted {
                 } else {
                     200
                 };
-                json_response(code, &json!({ "id": id, "navn": "Sag", "status": status }))
+                let stored = self.created.lock().ok().and_then(|c| c.clone());
+                let (navn, status) = match (&stored, id) {
+                    (Some(sag), 7) if self.fault != Fault::SchemaViolation => {
+                        (sag["navn"].clone(), sag["status"].clone())
+                    }
+                    _ => (json!("Sag"), json!(status)),
+                };
+                json_response(code, &json!({ "id": id, "navn": navn, "status": status }))
             }
             _ => empty(500),
         }
@@ -256,6 +269,7 @@ pub(crate) fn serve_recording(
         fault,
         hits: hits.clone(),
         throttled: Mutex::new(HashSet::new()),
+        created: std::sync::Mutex::new(None),
     });
     let addr = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -332,9 +346,10 @@ fn a_correct_server_raises_nothing() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(!text.contains("FAILED"), "{text}");
     assert!(!text.contains(TOKEN), "the token leaked: {text}");
-    // Every operation × check ran: 3 operations × 10 checks.
-    assert!(text.contains("30 passed"), "{text}");
-    assert!(xml.contains("tests=\"30\" failures=\"0\""), "{xml}");
+    // Every operation × check ran: 3 operations × 10 checks, and the one chain (opretSag →
+    // hentSag) of the stateful phase.
+    assert!(text.contains("31 passed"), "{text}");
+    assert!(xml.contains("tests=\"31\" failures=\"0\""), "{xml}");
 }
 
 #[test]

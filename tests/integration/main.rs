@@ -18,6 +18,8 @@
 //! - `mock_abuse`: random and malformed requests, slow clients, oversized bodies.
 //! - `run_transport`: the runner's limiter, HTTP client, OAuth and mTLS against servers on loopback.
 //! - `test_cli`: `kontrakt test` end to end: bad input, auth, politeness, production, libtest options.
+//! - `stateful`: the stateful phase's chain checks against a CRUD server with planted faults;
+//!   the ledger of an interrupted run and `kontrakt cleanup`.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -38,6 +40,7 @@ mod model;
 mod regressions;
 mod run_transport;
 mod source_map;
+mod stateful;
 mod support;
 mod test_cli;
 mod tls;

@@ -38,6 +38,7 @@ If the operation is meant to be public, say so in the spec (`security: []`).
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

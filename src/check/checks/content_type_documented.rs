@@ -38,6 +38,7 @@ often `application/problem+json` on a `4XX` or `default` entry).
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

@@ -37,6 +37,7 @@ rely on the documented limits.
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

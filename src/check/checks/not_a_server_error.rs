@@ -32,6 +32,7 @@ failures of dependencies and answer 503 with `Retry-After` when they are tempora
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

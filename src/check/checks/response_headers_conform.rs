@@ -37,6 +37,7 @@ if the header is optional, widen the schema if the values are right).
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

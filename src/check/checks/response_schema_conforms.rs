@@ -41,6 +41,7 @@ meant to produce (and tell the clients, since their parsers follow the schema).
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 /// How many violations the detail lists.

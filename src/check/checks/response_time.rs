@@ -29,6 +29,7 @@ on a higher limit for it.
 ",
     default_enabled: false,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

@@ -45,6 +45,7 @@ give this status, fix the server.
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {

@@ -37,6 +37,7 @@ Route methods explicitly and let the framework answer undeclared ones with 405 a
 ",
     default_enabled: true,
     judge,
+    judge_chain: None,
 };
 
 fn judge(ctx: &CheckContext<'_>, ex: &Exchange) -> Vec<Finding> {
