@@ -34,7 +34,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Generate and run conformance tests for every operation; with no target, against the
     /// embedded mock.
-    Test(TestArgs),
+    Test(Box<TestArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -218,6 +218,13 @@ pub struct TestArgs {
     /// Never show a progress bar (plain lines even on a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Scenario suites to run after the generated cases (files or folders; repeatable).
+    /// Default: a `suites/` folder beside the first spec folder (`specs/` -> `./suites/`).
+    #[arg(long, value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Run no scenario suites, not even the default `suites/` folder.
+    #[arg(long, conflicts_with = "suites")]
+    pub no_suites: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -157,6 +157,12 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         eprintln!("kontrakt: {note}");
     }
     let seed = args.seed.unwrap_or_else(rand::random);
+    // Scenario suites are checked against the specs before anything is sent.
+    let plan = Arc::new(
+        crate::scenario::for_test(&args.specs, &args.suites, args.no_suites, &suite)
+            .map_err(|e| e.to_string())?,
+    );
+    let scenario_names = crate::scenario::trial_names(&plan);
 
     // Units and their names first: --list needs nothing else.
     let mut units = Vec::new();
@@ -195,7 +201,9 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     if args.list {
         let trials: Vec<Trial> = names
             .into_iter()
-            .map(|(_, n)| Trial::test(n, || Ok(())))
+            .map(|(_, n)| n)
+            .chain(scenario_names.iter().map(|(_, n)| n.clone()))
+            .map(|n| Trial::test(n, || Ok(())))
             .collect();
         let _ = libtest_mimic::run(&arguments, trials);
         return Ok(ExitStatus::Clean);
@@ -206,7 +214,13 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         .map(|(u, _)| *u)
         .collect();
     selected.dedup();
-    if selected.is_empty() {
+    let mut scenarios: Vec<(usize, usize)> = scenario_names
+        .iter()
+        .filter(|(_, n)| !arguments.is_filtered_out(&Trial::test(n.clone(), || Ok(()))))
+        .map(|((f, s, _), _)| (*f, *s))
+        .collect();
+    scenarios.dedup();
+    if selected.is_empty() && scenarios.is_empty() {
         return Err("no test matches the filters (see --list)".into());
     }
 
@@ -407,6 +421,11 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
             ));
         }
     };
+    let scenario_runs = runtime.block_on(crate::scenario::run_all(
+        shared.clone(),
+        plan.clone(),
+        scenarios,
+    ));
     // Secrets known only after the run started (tokens fetched) are redacted too.
     let shared = {
         let mut shared = Arc::into_inner(shared).ok_or("internal: the run is still shared")?;
@@ -422,7 +441,12 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         );
     }
     let verdicts = Arc::new(Mutex::new(Vec::new()));
-    let trials = runner::trials(shared.clone(), Arc::new(runs), verdicts.clone());
+    let mut trials = runner::trials(shared.clone(), Arc::new(runs), verdicts.clone());
+    trials.extend(crate::scenario::trials(
+        &plan,
+        Arc::new(scenario_runs),
+        verdicts.clone(),
+    ));
     let conclusion = libtest_mimic::run(&arguments, trials);
     stop_mock(&runtime, running);
     if let Some(path) = &args.junit {
