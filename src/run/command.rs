@@ -426,6 +426,9 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         plan.clone(),
         scenarios,
     ));
+    if let Some(line) = crate::scenario::exec::summary(&scenario_runs) {
+        eprintln!("kontrakt: {line}");
+    }
     // Secrets known only after the run started (tokens fetched) are redacted too.
     let shared = {
         let mut shared = Arc::into_inner(shared).ok_or("internal: the run is still shared")?;

@@ -17,6 +17,8 @@
 //! - `mock`: the mock served on loopback and driven over HTTP.
 //! - `mock_abuse`: random and malformed requests, slow clients, oversized bodies.
 //! - `run_transport`: the runner's limiter, HTTP client, OAuth and mTLS against servers on loopback.
+//! - `scenarios`: scenario suites in `kontrakt test`: bad suites, the bundled role suites
+//!   against the mock, polling, teardown, filters, JUnit, the suite JSON Schema.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -36,6 +38,7 @@ mod mock_abuse;
 mod model;
 mod regressions;
 mod run_transport;
+mod scenarios;
 mod source_map;
 mod support;
 mod tls;
