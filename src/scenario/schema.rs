@@ -219,3 +219,59 @@ pub fn mismatches(spec: &Spec, schema: &Loc, v: &Value, at: &str, out: &mut Vec<
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> Spec {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs/dokumentlager/dokumentlager-2.0.0.yaml");
+        crate::spec::load(&path).expect("the bundled spec loads")
+    }
+
+    #[test]
+    fn reaches_documented_fields_only() {
+        let spec = spec();
+        let created = Loc::new(0, "/components/schemas/DokumentOprettet");
+        assert!(matches!(
+            reach(&spec, &created, "/dokumentId"),
+            Reach::Schemas(_)
+        ));
+        assert_eq!(
+            reach(&spec, &created, "/dokumentID"),
+            Reach::Never("dokumentID".into())
+        );
+        assert_eq!(
+            reach(&spec, &created, "/dokumentId/x"),
+            Reach::Never("x".into())
+        );
+        let Reach::Schemas(locs) = reach(&spec, &created, "/dokumentId") else {
+            unreachable!()
+        };
+        assert_eq!(types(&spec, &locs[0]), Some(vec!["string".to_string()]));
+    }
+
+    #[test]
+    fn literal_types_are_checked_against_the_schema() {
+        let spec = spec();
+        let body = Loc::new(0, "/components/schemas/DokumentOprettelse");
+        let mut bad = Vec::new();
+        mismatches(
+            &spec,
+            &body,
+            &json!({"filnavn": "a.pdf", "stoerrelse": "mange", "titel": "{{gen}}"}),
+            "",
+            &mut bad,
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(bad[0].0, "/stoerrelse");
+        assert!(bad[0].1.contains("expected integer"), "{bad:?}");
+        let mut ok = Vec::new();
+        mismatches(&spec, &body, &json!({"stoerrelse": 12}), "", &mut ok);
+        assert!(ok.is_empty(), "{ok:?}");
+        assert!(type_fits(&json!(3), &["number".to_string()]));
+        assert!(!type_fits(&json!(3.5), &["integer".to_string()]));
+    }
+}

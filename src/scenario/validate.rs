@@ -107,7 +107,10 @@ pub fn resolve(suite: &Suite, text: &str) -> Result<(usize, usize), String> {
     match found.as_slice() {
         [one] => Ok(*one),
         [] => Err(format!(
-            "unknown operation `{text}`: expected an operationId or `METHOD /path` of a loaded spec{}",
+            "unknown operation `{text}`: expected an operationId or `METHOD /path` of a loaded spec{}{}",
+            closest(suite, name)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default(),
             match qualifier {
                 Some(q) => format!(" (services named `{q}`: {})", {
                     let names: Vec<&str> = suite
@@ -134,6 +137,41 @@ pub fn resolve(suite: &Suite, text: &str) -> Result<(usize, usize), String> {
             suite.services[many[0].0].name
         )),
     }
+}
+
+/// The operationId nearest to a misspelt one (at most a third of its letters off).
+fn closest(suite: &Suite, name: &str) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    for s in &suite.services {
+        for op in &s.model.operations {
+            let Some(id) = &op.operation_id else { continue };
+            let d = edit_distance(&name.to_lowercase(), &id.to_lowercase());
+            if d <= (name.chars().count() / 3).max(1) && best.as_ref().is_none_or(|(b, _)| d < *b) {
+                best = Some((d, id.clone()));
+            }
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// The schemas of an operation's responses with a JSON body, for the statuses given (empty:
@@ -468,4 +506,16 @@ fn check_templates(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("opretdokumnet", "opretdokument"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
 }
