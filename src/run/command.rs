@@ -421,14 +421,6 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
             ));
         }
     };
-    let scenario_runs = runtime.block_on(crate::scenario::run_all(
-        shared.clone(),
-        plan.clone(),
-        scenarios,
-    ));
-    if let Some(line) = crate::scenario::exec::summary(&scenario_runs) {
-        eprintln!("kontrakt: {line}");
-    }
     // Secrets known only after the run started (tokens fetched) are redacted too.
     let shared = {
         let mut shared = Arc::into_inner(shared).ok_or("internal: the run is still shared")?;
@@ -437,6 +429,15 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         }
         Arc::new(shared)
     };
+    // Scenario suites after the generated cases, with every secret known so far redacted.
+    let scenario_runs = runtime.block_on(crate::scenario::run_all(
+        shared.clone(),
+        plan.clone(),
+        scenarios,
+    ));
+    if let Some(line) = crate::scenario::exec::summary(&scenario_runs) {
+        eprintln!("kontrakt: {line}");
+    }
     let not_sent: usize = runs.iter().map(|r| r.not_sent).sum();
     if not_sent > 0 {
         eprintln!(

@@ -31,6 +31,7 @@ fn bad_suites_are_rejected_with_file_line_and_column() {
         "later-step",
         "unknown-field",
         "type-mismatch",
+        "param-type",
     ] {
         let suite = format!("tests/fixtures/scenarios/{kind}.yaml");
         let out = kontrakt(
@@ -164,7 +165,7 @@ fn teardown_runs_after_a_failed_step_and_later_steps_are_ignored() {
         dir.path(),
         "teardown.yaml",
         format!(
-            "scenarios:\n  - name: oprydning\n    steps:{OPRET}      - name: fejler\n        \
+            "scenarios:\n  - name: oprydning\n    setup:{OPRET}    steps:\n      - name: fejler\n        \
              operation: getDokument\n        path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n        \
              expect: {{ status: 418 }}\n      - name: naas-ikke\n        operation: getDokument\n        \
              path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n    teardown:\n      - name: slet\n        \
@@ -201,6 +202,8 @@ fn teardown_runs_after_a_failed_step_and_later_steps_are_ignored() {
     // The failure shows the same reproduction as generated failures.
     assert!(text.contains("expected status 418, got 200"), "{text}");
     assert!(text.contains("  reproduce:\n    curl "), "{text}");
+    // Sent through the run's client: the mock's token was applied, and is redacted.
+    assert!(text.contains("Authorization: Bearer $KONTRAKT_TOKEN"), "{text}");
 }
 
 #[test]
