@@ -430,12 +430,14 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         Arc::new(shared)
     };
     // Scenario suites after the generated cases, with every secret known so far redacted.
+    let scenarios_started = Instant::now();
     let scenario_runs = runtime.block_on(crate::scenario::run_all(
         shared.clone(),
         plan.clone(),
         scenarios,
     ));
-    if let Some(line) = crate::scenario::exec::summary(&scenario_runs) {
+    if let Some(line) = crate::scenario::exec::summary(&scenario_runs, scenarios_started.elapsed())
+    {
         eprintln!("kontrakt: {line}");
     }
     let not_sent: usize = runs.iter().map(|r| r.not_sent).sum();

@@ -58,9 +58,12 @@ pub struct ScenarioRun {
     pub elapsed: std::time::Duration,
 }
 
-/// `12 scenario steps in 3 scenarios: 14 requests in 0.2 s (60 steps/s)`, or `None` when no
-/// scenario ran.
-pub fn summary(runs: &HashMap<(usize, usize), ScenarioRun>) -> Option<String> {
+/// `12 scenario steps in 3 scenarios: 14 requests in 0.2 s (60 steps/s)` for a run of
+/// `wall` (from the first step to the last answer), or `None` when no scenario ran.
+pub fn summary(
+    runs: &HashMap<(usize, usize), ScenarioRun>,
+    wall: std::time::Duration,
+) -> Option<String> {
     if runs.is_empty() {
         return None;
     }
@@ -74,14 +77,9 @@ pub fn summary(runs: &HashMap<(usize, usize), ScenarioRun>) -> Option<String> {
         })
         .sum();
     let requests: u64 = runs.values().map(|r| r.requests).sum();
-    let wall = runs
-        .values()
-        .map(|r| r.elapsed)
-        .max()
-        .unwrap_or_default()
-        .as_secs_f64();
+    let wall = wall.as_secs_f64();
     Some(format!(
-        "{steps} scenario steps in {} scenarios: {requests} requests in {wall:.1} s ({:.0} steps/s)",
+        "{steps} scenario steps in {} scenarios: {requests} requests in {wall:.2} s ({:.0} steps/s)",
         runs.len(),
         steps as f64 / wall.max(1e-3)
     ))

@@ -203,7 +203,10 @@ fn teardown_runs_after_a_failed_step_and_later_steps_are_ignored() {
     assert!(text.contains("expected status 418, got 200"), "{text}");
     assert!(text.contains("  reproduce:\n    curl "), "{text}");
     // Sent through the run's client: the mock's token was applied, and is redacted.
-    assert!(text.contains("Authorization: Bearer $KONTRAKT_TOKEN"), "{text}");
+    assert!(
+        text.contains("Authorization: Bearer $KONTRAKT_TOKEN"),
+        "{text}"
+    );
 }
 
 #[test]
