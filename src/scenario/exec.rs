@@ -151,6 +151,19 @@ async fn run_scenario(shared: &Shared, plan: &Plan, f: usize, s: usize) -> Scena
             )));
             continue;
         }
+        // A step that needs a step that was not run (production without --allow-writes, the
+        // request budget) is not run either.
+        if let Some(missing) = references(step).into_iter().find(|r| {
+            sc.steps
+                .iter()
+                .position(|o| o.name == *r)
+                .is_some_and(|j| j < i && matches!(run.steps[j], StepVerdict::Skipped(_)))
+        }) {
+            run.steps.push(StepVerdict::Skipped(format!(
+                "not run: it needs step `{missing}`, which was not run"
+            )));
+            continue;
+        }
         let planned = &plan.steps[f][s][i];
         let step_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let verdict = match run_step(shared, plan, f, step, planned, &captured, step_seed).await {
@@ -179,6 +192,31 @@ async fn run_scenario(shared: &Shared, plan: &Plan, f: usize, s: usize) -> Scena
     }
     run.elapsed = started.elapsed();
     run
+}
+
+/// The steps a step's templates capture from.
+fn references(step: &Step) -> Vec<String> {
+    let mut values: Vec<&Value> = Vec::new();
+    for list in [&step.path, &step.query, &step.headers, &step.cookies] {
+        values.extend(list.iter().map(|(_, v)| &v.value));
+    }
+    values.extend(step.body.iter().map(|b| &b.value));
+    for (_, a) in step.expect.body.iter().chain(step.expect.headers.iter()) {
+        if let Assertion::Equals(v) = &a.value {
+            values.push(v);
+        }
+    }
+    let mut out = Vec::new();
+    for v in values {
+        for (_, e) in template::expressions(v).unwrap_or_default() {
+            if let Expr::Step { step, .. } = e
+                && !out.contains(&step)
+            {
+                out.push(step);
+            }
+        }
+    }
+    out
 }
 
 /// The value of one template expression.

@@ -260,3 +260,50 @@ fn bundled_suites_follow_the_json_schema() {
         assert!(!validator.is_valid(&bad), "{}", f.display());
     }
 }
+
+#[test]
+fn production_skips_writing_steps_and_the_steps_that_need_them() {
+    let dir = temp_dir();
+    let served = super::mock::serve(
+        &[root().join(DOKUMENTLAGER)],
+        kontrakt::mock::MockOptions {
+            enforce_auth: false,
+            upload_dir: dir.path().join("uploads"),
+            ..kontrakt::mock::MockOptions::default()
+        },
+    );
+    let config = write(
+        dir.path(),
+        "kontrakt.toml",
+        format!("[environments.production]\nurl = \"{}\"\n", served.url),
+    );
+    let suites = root().join("suites/dokumentlager.yaml");
+    let spec = root().join(DOKUMENTLAGER);
+    let out = kontrakt(
+        dir.path(),
+        &[
+            "test",
+            spec.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--env",
+            "production",
+            "--suites",
+            suites.to_str().unwrap(),
+            "--filter",
+            "suite::dokumentlager::upload-lille",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let text = stdout(&out);
+    assert!(text.contains("0 passed; 0 failed; 6 ignored"), "{text}");
+    assert!(
+        text.contains("needs step `opret`, which was not run"),
+        "{text}"
+    );
+    assert!(
+        text.contains("production target: state-changing methods are not sent"),
+        "{text}"
+    );
+}
