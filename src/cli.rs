@@ -275,6 +275,13 @@ pub struct TestArgs {
     /// Keep the ledger also when testing the embedded mock (whose data ends with the run).
     #[arg(long)]
     pub ledger_mock: bool,
+    /// Scenario suites to run after the generated cases (files or folders; repeatable).
+    /// Default: a `suites/` folder beside the first spec folder (`specs/` -> `./suites/`).
+    #[arg(long, value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Run no scenario suites, not even the default `suites/` folder.
+    #[arg(long, conflicts_with = "suites")]
+    pub no_suites: bool,
 }
 
 #[derive(Debug, clap::Args)]

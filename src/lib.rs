@@ -17,6 +17,7 @@ pub mod lint;
 pub mod mock;
 pub mod redact;
 pub mod run;
+pub mod scenario;
 pub mod spec;
 pub mod stateful;
 pub mod tls;

@@ -157,6 +157,12 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     for note in &suite.notes {
         eprintln!("kontrakt: {note}");
     }
+    // Scenario suites are checked against the specs before anything is sent.
+    let plan = Arc::new(
+        crate::scenario::for_test(&args.specs, &args.suites, args.no_suites, &suite)
+            .map_err(|e| e.to_string())?,
+    );
+    let scenario_names = crate::scenario::trial_names(&plan);
     // The embedded mock serves the specs under test (not the older versions beside them); it
     // is built on another thread while this one compiles the cases.
     let mock_build = (matches!(target, Target::Mock) && !args.list).then(|| {
@@ -220,6 +226,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
             .into_iter()
             .map(|(_, n)| n)
             .chain(crate::stateful::names(&chains))
+            .chain(scenario_names.iter().map(|(_, n)| n.clone()))
             .map(|n| Trial::test(n, || Ok(())))
             .collect();
         let _ = libtest_mimic::run(&arguments, trials);
@@ -231,7 +238,13 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         .map(|(u, _)| *u)
         .collect();
     selected.dedup();
-    if selected.is_empty() && chains.is_empty() {
+    let mut scenarios: Vec<(usize, usize)> = scenario_names
+        .iter()
+        .filter(|(_, n)| !arguments.is_filtered_out(&Trial::test(n.clone(), || Ok(()))))
+        .map(|((f, s, _), _)| (*f, *s))
+        .collect();
+    scenarios.dedup();
+    if selected.is_empty() && chains.is_empty() && scenarios.is_empty() {
         return Err("no test matches the filters (see --list)".into());
     }
 
@@ -484,6 +497,17 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         }
         Arc::new(shared)
     };
+    // Scenario suites after the generated cases, with every secret known so far redacted.
+    let scenarios_started = Instant::now();
+    let scenario_runs = runtime.block_on(crate::scenario::run_all(
+        shared.clone(),
+        plan.clone(),
+        scenarios,
+    ));
+    if let Some(line) = crate::scenario::exec::summary(&scenario_runs, scenarios_started.elapsed())
+    {
+        eprintln!("kontrakt: {line}");
+    }
     let not_sent: usize = runs.iter().map(|r| r.not_sent).sum();
     if not_sent > 0 {
         eprintln!(
@@ -496,6 +520,11 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         shared.clone(),
         chains,
         Arc::new(chain_runs),
+        verdicts.clone(),
+    ));
+    trials.extend(crate::scenario::trials(
+        &plan,
+        Arc::new(scenario_runs),
         verdicts.clone(),
     ));
     let conclusion = libtest_mimic::run(&arguments, trials);

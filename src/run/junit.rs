@@ -1,5 +1,6 @@
 //! JUnit XML for CI systems: one `<testsuite>` per service, one `<testcase>` per operation ×
-//! check, failures carrying the whole reproduction.
+//! check (and one `<testsuite>` per scenario, one `<testcase>` per step), failures carrying the
+//! whole reproduction.
 //!
 //! Written by hand rather than with a crate: the format is small, and what matters is escaping
 //! (server bodies end up in failure text, and XML 1.0 forbids most control characters).
@@ -31,10 +32,14 @@ pub struct Report {
 
 impl Report {
     pub fn render(&self) -> String {
-        // Suites by service (the first part of the name), in first-seen order.
+        // Suites by service (the first part of the name), in first-seen order; scenario steps
+        // (`suite::FILE::SCENARIO::STEP`) by scenario.
         let mut suites: Vec<(&str, Vec<&TestCase>)> = Vec::new();
         for c in &self.cases {
-            let service = c.name.split("::").next().unwrap_or(&c.name);
+            let service = match c.name.strip_prefix("suite::") {
+                Some(_) => c.name.rsplit_once("::").map_or(c.name.as_str(), |(g, _)| g),
+                None => c.name.split("::").next().unwrap_or(&c.name),
+            };
             match suites.iter_mut().find(|(s, _)| *s == service) {
                 Some((_, v)) => v.push(c),
                 None => suites.push((service, vec![c])),
@@ -141,6 +146,10 @@ mod tests {
                     },
                 },
                 TestCase {
+                    name: "suite::roles::flow::opret".into(),
+                    verdict: Verdict::Passed,
+                },
+                TestCase {
                     name: "other::op2::auth-enforced".into(),
                     verdict: Verdict::Skipped {
                         reason: "production".into(),
@@ -151,7 +160,7 @@ mod tests {
         };
         let xml = report.render();
         assert!(xml.contains(
-            "<testsuites name=\"kontrakt\" tests=\"3\" failures=\"1\" skipped=\"1\" time=\"1.500\">"
+            "<testsuites name=\"kontrakt\" tests=\"4\" failures=\"1\" skipped=\"1\" time=\"1.500\">"
         ));
         assert!(xml.contains("<testsuite name=\"svc\" tests=\"2\" failures=\"1\" skipped=\"0\">"));
         assert!(xml.contains("<testcase classname=\"svc::op\" name=\"not-a-server-error\"/>"));
@@ -159,5 +168,7 @@ mod tests {
         assert!(xml.contains("body \u{FFFD}&quot;x&quot; &amp; y</failure>"));
         assert!(xml.contains("<skipped message=\"production\"/>"));
         assert!(xml.contains("<property name=\"seed\" value=\"42\"/>"));
+        assert!(xml.contains("<testsuite name=\"suite::roles::flow\" tests=\"1\""));
+        assert!(xml.contains("<testcase classname=\"suite::roles::flow\" name=\"opret\"/>"));
     }
 }

@@ -514,7 +514,6 @@ fn failure_text(
     let service = &shared.suite.services[unit.service];
     let op = shared.operation(unit);
     let r = &shared.redactor;
-    let limit = shared.settings.show_limit;
     let indent = |s: &str| s.lines().map(|l| format!("    {l}\n")).collect::<String>();
     let mut out = String::new();
     for f in findings {
@@ -547,19 +546,7 @@ fn failure_text(
             out.push_str(&indent(&r.redact_text(detail)));
         }
     }
-    out.push_str("  request:\n");
-    out.push_str(&indent(&show_request(&exchange.request, r, limit)));
-    match &exchange.outcome {
-        crate::exchange::Outcome::Response(resp) => {
-            out.push_str("  response:\n");
-            out.push_str(&indent(&show_response(resp, r, limit)));
-        }
-        crate::exchange::Outcome::Transport(cause) => {
-            out.push_str(&format!("  no response: {}\n", r.redact_text(cause)));
-        }
-    }
-    out.push_str("  reproduce:\n");
-    out.push_str(&indent(&curl(&exchange.request, r)));
+    out.push_str(&exchange_text(shared, exchange));
     out.push_str("  replay:\n");
     out.push_str(&indent(&format!(
         "{} --replay '{}' --filter '{}::{}' --exact",
@@ -585,6 +572,28 @@ fn failure_text(
             out.push_str(&format!("    - {}\n", r.redact_text(d)));
         }
     }
+    out
+}
+
+/// The request, the response and a `curl` command that repeats the request, redacted and
+/// indented: the reproduction every failure prints (generated cases and scenario steps alike).
+pub fn exchange_text(shared: &Shared, exchange: &Exchange) -> String {
+    let r = &shared.redactor;
+    let limit = shared.settings.show_limit;
+    let indent = |s: &str| s.lines().map(|l| format!("    {l}\n")).collect::<String>();
+    let mut out = String::from("  request:\n");
+    out.push_str(&indent(&show_request(&exchange.request, r, limit)));
+    match &exchange.outcome {
+        crate::exchange::Outcome::Response(resp) => {
+            out.push_str("  response:\n");
+            out.push_str(&indent(&show_response(resp, r, limit)));
+        }
+        crate::exchange::Outcome::Transport(cause) => {
+            out.push_str(&format!("  no response: {}\n", r.redact_text(cause)));
+        }
+    }
+    out.push_str("  reproduce:\n");
+    out.push_str(&indent(&curl(&exchange.request, r)));
     out
 }
 

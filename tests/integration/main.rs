@@ -20,6 +20,8 @@
 //! - `test_cli`: `kontrakt test` end to end: bad input, auth, politeness, production, libtest options.
 //! - `stateful`: the stateful phase's chain checks against a CRUD server with planted faults;
 //!   the ledger of an interrupted run and `kontrakt cleanup`.
+//! - `scenarios`: scenario suites in `kontrakt test`: bad suites, the bundled role suites
+//!   against the mock, polling, teardown, filters, JUnit, the suite JSON Schema.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -39,6 +41,7 @@ mod mock_abuse;
 mod model;
 mod regressions;
 mod run_transport;
+mod scenarios;
 mod source_map;
 mod stateful;
 mod support;
