@@ -98,8 +98,12 @@ fn run_once(specs: &str, max_examples: u64, seed: u64) -> Run {
             && let Some((n, rest)) = rest.split_once(" requests in ")
             && let Some((secs, _)) = rest.split_once(" s")
         {
-            requests = n.trim().parse().unwrap_or(0);
-            request_secs = secs.trim().parse().unwrap_or(0.0);
+            // The generated phase's line; the stateful and scenario lines say more before
+            // their counts.
+            if let (Ok(n), Ok(secs)) = (n.trim().parse(), secs.trim().parse()) {
+                requests = n;
+                request_secs = secs;
+            }
         }
     }
     // "test result: ok. 812 passed; 0 failed; ..."

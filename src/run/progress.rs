@@ -116,7 +116,7 @@ impl Progress {
         let secs = self.elapsed().as_secs_f64();
         let _ = writeln!(
             err,
-            "kontrakt: {done} requests in {secs:.1} s ({:.0}/s)",
+            "kontrakt: {done} requests in {secs:.2} s ({:.0}/s)",
             done as f64 / secs.max(1e-9)
         );
         let _ = err.flush();
