@@ -201,7 +201,8 @@ fn references(step: &Step) -> Vec<String> {
         values.extend(list.iter().map(|(_, v)| &v.value));
     }
     values.extend(step.body.iter().map(|b| &b.value));
-    for (_, a) in step.expect.body.iter().chain(step.expect.headers.iter()) {
+    let assertions = step.expect.body.iter().map(|(_, a)| a);
+    for a in assertions.chain(step.expect.headers.iter().map(|(_, a)| a)) {
         if let Assertion::Equals(v) = &a.value {
             values.push(v);
         }
@@ -532,7 +533,7 @@ fn body_value(r: &Response) -> Value {
 fn judge(
     exchange: &Exchange,
     statuses: &[u16],
-    body: &[(String, Assertion)],
+    body: &[(super::locate::Locator, Assertion)],
     headers: &[(String, Assertion)],
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -561,24 +562,8 @@ fn judge(
         ));
     }
     let value = body_value(response);
-    for (ptr, a) in body {
-        let got = crate::spec::pointer::get(&value, ptr);
-        let shown = if ptr.is_empty() { "the body" } else { ptr };
-        match (a, got) {
-            (Assertion::Exists, None) => {
-                out.push(format!("expected `{shown}` in the response body"))
-            }
-            (Assertion::Absent, Some(v)) => out.push(format!(
-                "expected no `{shown}` in the response body, found {v}"
-            )),
-            (Assertion::Equals(want), None) => {
-                out.push(format!("expected `{shown}` = {want}, but it is absent"))
-            }
-            (Assertion::Equals(want), Some(v)) if !loose_eq(want, v) => {
-                out.push(format!("expected `{shown}` = {want}, found {v}"))
-            }
-            _ => {}
-        }
+    for (at, a) in body {
+        out.extend(super::locate::judge(at, a, &value, loose_eq));
     }
     for (name, a) in headers {
         let got = response.header(name);

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::ScenarioError;
+use super::locate::Locator;
 use crate::spec::pointer;
 use crate::spec::source::{Anchor, SourceFile};
 
@@ -84,8 +85,8 @@ pub struct Expect {
     pub status: Vec<u16>,
     /// Judge the response by the default checks (schema conformance and the rest).
     pub checks: bool,
-    /// By JSON pointer into the response body.
-    pub body: Vec<(String, At<Assertion>)>,
+    /// By JSON pointer or JSONPath into the response body.
+    pub body: Vec<(Locator, At<Assertion>)>,
     pub headers: Vec<(String, At<Assertion>)>,
 }
 
@@ -492,19 +493,17 @@ fn expect(source: &SourceFile, ptr: &str, v: Option<&Value>) -> Result<Expect, S
                     return Err(invalid(
                         source,
                         &kptr,
-                        "expected a mapping of JSON pointers (or header names) to expected values, \
-                         `{exists: true}` or `{absent: true}`",
+                        "expected a mapping of JSON pointers or JSONPaths (or header names) to \
+                         expected values, `{exists: true}` or `{absent: true}`",
                     ));
                 };
                 for (key, want) in a {
                     let aptr = pointer::push(&kptr, key);
-                    if k == "body" && !pointer::is_valid(key) {
-                        return Err(invalid(
-                            source,
-                            &aptr,
-                            "expected a JSON pointer such as `/status` or `/0/sagId` (or `` for the whole body)",
-                        ));
-                    }
+                    let locator = if k == "body" {
+                        Some(Locator::parse(key).map_err(|why| invalid(source, &aptr, why))?)
+                    } else {
+                        None
+                    };
                     let assertion = match want {
                         Value::Object(o)
                             if o.len() == 1 && o.get("exists") == Some(&Value::Bool(true)) =>
@@ -525,8 +524,8 @@ fn expect(source: &SourceFile, ptr: &str, v: Option<&Value>) -> Result<Expect, S
                         value: assertion,
                         ptr: aptr,
                     };
-                    if k == "body" {
-                        out.body.push((key.clone(), at));
+                    if let Some(locator) = locator {
+                        out.body.push((locator, at));
                     } else {
                         out.headers.push((key.clone(), at));
                     }

@@ -12,6 +12,7 @@
 
 pub mod exec;
 pub mod format;
+pub mod locate;
 pub mod schema;
 pub mod template;
 pub mod validate;
@@ -23,6 +24,7 @@ use crate::spec::source::Position;
 
 pub use exec::{ScenarioRun, StepVerdict, run_all, trial_names, trials};
 pub use format::{Assertion, Expect, FileSpec, Poll, Scenario, Stage, Step, SuiteFile};
+pub use locate::Locator;
 pub use validate::{Plan, PlannedStep, compile};
 
 /// Why suites cannot be used: every variant names the file (and line and column where there is

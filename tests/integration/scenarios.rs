@@ -32,6 +32,7 @@ fn bad_suites_are_rejected_with_file_line_and_column() {
         "unknown-field",
         "type-mismatch",
         "param-type",
+        "bad-jsonpath",
     ] {
         let suite = format!("tests/fixtures/scenarios/{kind}.yaml");
         let out = kontrakt(
@@ -258,6 +259,13 @@ fn bundled_suites_follow_the_json_schema() {
         let mut bad = doc.value.clone();
         bad["scenarios"][0]["steps"][0]["opertion"] = serde_json::Value::from("x");
         assert!(!validator.is_valid(&bad), "{}", f.display());
+        // Body keys are JSON pointers or JSONPaths, nothing else.
+        let mut keys = doc.value.clone();
+        keys["scenarios"][0]["steps"][0]["expect"] =
+            serde_json::json!({ "body": { "$..dokumentId": { "exists": true } } });
+        assert!(validator.is_valid(&keys), "{}", f.display());
+        keys["scenarios"][0]["steps"][0]["expect"] = serde_json::json!({ "body": { "status": 1 } });
+        assert!(!validator.is_valid(&keys), "{}", f.display());
     }
 }
 
@@ -305,5 +313,111 @@ fn production_skips_writing_steps_and_the_steps_that_need_them() {
     assert!(
         text.contains("production target: state-changing methods are not sent"),
         "{text}"
+    );
+}
+
+#[test]
+fn jsonpath_assertions_pass_and_fail_on_node_lists() {
+    let dir = temp_dir();
+    let suite = write(
+        dir.path(),
+        "jsonpath.yaml",
+        format!(
+            "scenarios:\n  - name: stier\n    setup:{OPRET}    steps:\n      - name: hent\n        \
+             operation: getDokument\n        path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n        \
+             expect:\n          body:\n            \"$..dokumentId\": \"{{{{steps.opret.body.dokumentId}}}}\"\n            \
+             \"$.titel\": Bilag\n            \"$[?@ == 'Bilag']\": {{ exists: true }}\n            \
+             \"$.ukendt[*]\": {{ absent: true }}\n      - name: forkert\n        operation: getDokument\n        \
+             path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n        expect:\n          body:\n            \
+             \"$[?@ == 'Andet']\": {{ exists: true }}\n            \"$.*\": Bilag\n    teardown:\n      - name: slet\n        \
+             operation: sletDokument\n        path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n"
+        ),
+    );
+    let out = kontrakt(
+        root(),
+        &[
+            "test",
+            DOKUMENTLAGER,
+            "--suites",
+            suite.to_str().unwrap(),
+            "--filter",
+            "suite::",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let text = stdout(&out);
+    let line = |step: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("test suite::jsonpath::stier::{step} ")))
+            .unwrap_or_else(|| panic!("{step}: {text}"))
+            .to_string()
+    };
+    assert!(line("hent").ends_with(" ok"), "{text}");
+    assert!(line("forkert").ends_with("FAILED"), "{text}");
+    assert!(line("slet").ends_with(" ok"), "{text}");
+    assert!(
+        text.contains(
+            "expected `$[?@ == 'Andet']` to select at least one node of the response body, \
+             it selects none"
+        ),
+        "{text}"
+    );
+    // A value must hold for every node: `$.*` selects all members, most of them not `Bilag`.
+    assert!(
+        text.contains("expected every node of `$.*` = \"Bilag\"; "),
+        "{text}"
+    );
+}
+
+#[test]
+fn jsonpath_plain_chains_are_checked_statically_and_others_are_not() {
+    let dir = temp_dir();
+    let with = |key: &str| {
+        format!(
+            "scenarios:\n  - name: s\n    steps:{OPRET}      - name: hent\n        operation: getDokument\n        \
+             path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n        expect:\n          body:\n            \
+             \"{key}\": {{ exists: true }}\n"
+        )
+    };
+    // A plain chain to a field the response cannot have: rejected before any request.
+    let bad = write(dir.path(), "bad.yaml", with("$.dokumentID"));
+    let out = kontrakt(
+        root(),
+        &[
+            "test",
+            DOKUMENTLAGER,
+            "--suites",
+            bad.to_str().unwrap(),
+            "--no-progress",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("testing against"), "{err}");
+    assert!(
+        err.contains("bad.yaml:19:29: the documented response of"),
+        "{err}"
+    );
+    assert!(err.contains("cannot have `$.dokumentID`"), "{err}");
+    // A descendant query is not decided statically: it runs (and fails at run time).
+    let deep = write(dir.path(), "deep.yaml", with("$..dokumentID"));
+    let out = kontrakt(
+        root(),
+        &[
+            "test",
+            DOKUMENTLAGER,
+            "--suites",
+            deep.to_str().unwrap(),
+            "--filter",
+            "suite::",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(
+        stdout(&out).contains("expected `$..dokumentID` to select at least one node"),
+        "{}",
+        transcript(&out)
     );
 }
