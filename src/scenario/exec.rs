@@ -207,6 +207,15 @@ fn references(step: &Step) -> Vec<String> {
             values.push(v);
         }
     }
+    // Templated JSONPath keys capture too.
+    let keys: Vec<Value> = step
+        .expect
+        .body
+        .iter()
+        .filter(|(at, _)| matches!(at, super::locate::Locator::Template { .. }))
+        .map(|(at, _)| Value::String(at.text().to_string()))
+        .collect();
+    values.extend(keys.iter());
     let mut out = Vec::new();
     for v in values {
         for (_, e) in template::expressions(v).unwrap_or_default() {
@@ -390,9 +399,9 @@ async fn run_step(
     }
     // Expected header and body values are expanded once, before sending.
     let mut body_expect = Vec::new();
-    for (ptr, a) in &step.expect.body {
+    for (at, a) in &step.expect.body {
         body_expect.push((
-            ptr.clone(),
+            at.expand(&mut |e| eval(e, &|| None, spec, captured, &file.files, seed))?,
             expand_assertion(&a.value, spec, captured, file, seed)?,
         ));
     }

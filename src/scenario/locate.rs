@@ -13,6 +13,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use super::format::Assertion;
+use super::template::{self, Expr, Piece};
 
 /// A body assertion's key, parsed.
 #[derive(Debug, Clone)]
@@ -21,12 +22,25 @@ pub enum Locator {
     Pointer(String),
     /// An RFC 9535 JSONPath query, with the text it was written as.
     Path { text: String, path: JsonPath },
+    /// A JSONPath with `{{...}}` expressions (`$[?@.kravId=='{{steps.opret.body.kravId}}']`),
+    /// parsed once the step's captures are known ([`Locator::expand`]).
+    Template { text: String, pieces: Vec<Piece> },
 }
 
 impl Locator {
     /// Reads a key: `$…` is a JSONPath, anything else must be a JSON pointer. The error is what
     /// to tell the suite's author (the JSONPath parser's own message for a bad path).
     pub fn parse(key: &str) -> Result<Self, String> {
+        if key.starts_with('$') && key.contains("{{") {
+            let pieces = template::parse(key)?;
+            // Checked now with stand-ins, so a malformed path stops the run before any request.
+            let probe = render(&pieces, &mut |_| Ok(Value::from(0)))?;
+            JsonPath::parse(&probe).map_err(|e| format!("invalid JSONPath `{key}`: {e}"))?;
+            return Ok(Locator::Template {
+                text: key.to_string(),
+                pieces,
+            });
+        }
         if key.starts_with('$') {
             return JsonPath::parse(key)
                 .map(|path| Locator::Path {
@@ -50,8 +64,28 @@ impl Locator {
     pub fn text(&self) -> &str {
         match self {
             Locator::Pointer(p) => p,
-            Locator::Path { text, .. } => text,
+            Locator::Path { text, .. } | Locator::Template { text, .. } => text,
         }
+    }
+
+    /// The key with its expressions' values put in (a string inside a quoted JSONPath literal
+    /// is escaped for it; elsewhere a value is written as a JSON literal). Keys without
+    /// expressions are returned as they are.
+    pub fn expand(
+        &self,
+        eval: &mut dyn FnMut(&Expr) -> Result<Value, String>,
+    ) -> Result<Locator, String> {
+        let Locator::Template { text, pieces } = self else {
+            return Ok(self.clone());
+        };
+        let expanded = render(pieces, eval)?;
+        let path = JsonPath::parse(&expanded).map_err(|e| {
+            format!("the JSONPath `{text}` became `{expanded}`, which is not valid: {e}")
+        })?;
+        Ok(Locator::Path {
+            text: expanded,
+            path,
+        })
     }
 
     /// The nodes the key selects in `body` (a pointer: none or one).
@@ -59,6 +93,7 @@ impl Locator {
         match self {
             Locator::Pointer(p) => crate::spec::pointer::get(body, p).into_iter().collect(),
             Locator::Path { path, .. } => path.query(body).all(),
+            Locator::Template { .. } => Vec::new(),
         }
     }
 
@@ -70,6 +105,7 @@ impl Locator {
         match self {
             Locator::Pointer(p) => Some(p.clone()),
             Locator::Path { text, .. } => plain_chain(text),
+            Locator::Template { .. } => None,
         }
     }
 }
@@ -78,6 +114,56 @@ impl fmt::Display for Locator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.text())
     }
+}
+
+/// Joins a templated key: inside a quoted literal a value is written as escaped text,
+/// elsewhere as a JSON literal (`'x'`-quoted text stays text, a bare number stays a number).
+fn render(
+    pieces: &[Piece],
+    eval: &mut dyn FnMut(&Expr) -> Result<Value, String>,
+) -> Result<String, String> {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => {
+                let mut escaped = false;
+                for c in t.chars() {
+                    out.push(c);
+                    match quote {
+                        Some(_) if escaped => escaped = false,
+                        Some(_) if c == '\\' => escaped = true,
+                        Some(q) if c == q => quote = None,
+                        None if c == '\'' || c == '"' => quote = Some(c),
+                        _ => {}
+                    }
+                }
+            }
+            Piece::Expr(e) => {
+                let v = eval(e)?;
+                match quote {
+                    Some(q) => {
+                        let raw = match &v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        for c in raw.chars() {
+                            if c == q || c == '\\' {
+                                out.push('\\');
+                                out.push(c);
+                            } else if u32::from(c) < 0x20 {
+                                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                            } else {
+                                out.push(c);
+                            }
+                        }
+                    }
+                    None => out.push_str(&v.to_string()),
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `$.a.b[0]` / `$['a']` → `/a/b/0` / `/a`; `None` for anything else.
@@ -285,6 +371,40 @@ mod tests {
                 .unwrap_err()
                 .contains("JSON pointer")
         );
+    }
+
+    #[test]
+    fn templated_paths_take_captured_values_quoted_or_as_literals() {
+        let b = body();
+        let key =
+            Locator::parse("$.frister[?@.dokumentId=='{{steps.opret.body.id}}'].dato").unwrap();
+        assert!(matches!(key, Locator::Template { .. }));
+        assert_eq!(key.static_pointer(), None);
+        let id = key.expand(&mut |_| Ok(json!("d1"))).unwrap();
+        assert_eq!(id.text(), "$.frister[?@.dokumentId=='d1'].dato");
+        assert_eq!(
+            judge(&id, &Assertion::Equals(json!("2026-01-05")), &b, exact),
+            None
+        );
+        // A quote in the value is escaped, not an injection.
+        let odd = key.expand(&mut |_| Ok(json!("a'b"))).unwrap();
+        assert_eq!(odd.text(), r"$.frister[?@.dokumentId=='a\'b'].dato");
+        assert!(judge(&odd, &Assertion::Exists, &b, exact).is_some());
+        let line = key.expand(&mut |_| Ok(json!("a\nb"))).unwrap();
+        assert_eq!(line.text(), r"$.frister[?@.dokumentId=='a\u000ab'].dato");
+        // Outside quotes: a JSON literal.
+        let n = Locator::parse("$.krav[?@.n == {{steps.x.status}}]").unwrap();
+        assert_eq!(
+            n.expand(&mut |_| Ok(json!(201))).unwrap().text(),
+            "$.krav[?@.n == 201]"
+        );
+        assert_eq!(
+            n.expand(&mut |_| Ok(json!("x"))).unwrap().text(),
+            "$.krav[?@.n == \"x\"]"
+        );
+        // Malformed around the expression: refused when read.
+        assert!(Locator::parse("$.krav[?@.n == {{steps.x.status}}").is_err());
+        assert!(Locator::parse("$.krav[?@.n == {{nope}}]").is_err());
     }
 
     #[test]

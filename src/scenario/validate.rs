@@ -410,6 +410,10 @@ fn check_step(
         if let super::format::Assertion::Equals(v) = &a.value {
             check_templates(file, suite, steps, planned, index, &a.ptr, v, step)?;
         }
+        if let super::locate::Locator::Template { text, .. } = at {
+            let key = Value::String(text.clone());
+            check_templates(file, suite, steps, planned, index, &a.ptr, &key, step)?;
+        }
     }
     for (_, a) in &step.expect.headers {
         if let super::format::Assertion::Equals(v) = &a.value {

@@ -327,6 +327,7 @@ fn jsonpath_assertions_pass_and_fail_on_node_lists() {
              operation: getDokument\n        path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n        \
              expect:\n          body:\n            \"$..dokumentId\": \"{{{{steps.opret.body.dokumentId}}}}\"\n            \
              \"$.titel\": Bilag\n            \"$[?@ == 'Bilag']\": {{ exists: true }}\n            \
+             \"$[?@ == '{{{{steps.opret.body.dokumentId}}}}']\": {{ exists: true }}\n            \
              \"$.ukendt[*]\": {{ absent: true }}\n      - name: forkert\n        operation: getDokument\n        \
              path: {{ dokumentId: \"{{{{steps.opret.body.dokumentId}}}}\" }}\n        expect:\n          body:\n            \
              \"$[?@ == 'Andet']\": {{ exists: true }}\n            \"$.*\": Bilag\n    teardown:\n      - name: slet\n        \
@@ -400,6 +401,27 @@ fn jsonpath_plain_chains_are_checked_statically_and_others_are_not() {
         "{err}"
     );
     assert!(err.contains("cannot have `$.dokumentID`"), "{err}");
+    // A templated key's templates are checked like values: an unknown step is refused.
+    let unknown = write(
+        dir.path(),
+        "unknown.yaml",
+        with("$[?@ == '{{steps.opert.body.dokumentId}}']"),
+    );
+    let out = kontrakt(
+        root(),
+        &[
+            "test",
+            DOKUMENTLAGER,
+            "--suites",
+            unknown.to_str().unwrap(),
+            "--no-progress",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("testing against"), "{err}");
+    assert!(err.contains("unknown.yaml:19:"), "{err}");
+    assert!(err.contains("opert"), "{err}");
     // A descendant query is not decided statically: it runs (and fails at run time).
     let deep = write(dir.path(), "deep.yaml", with("$..dokumentID"));
     let out = kontrakt(
