@@ -360,10 +360,23 @@ where
 {
     let conn = Arc::new(conn);
     let header_timeout = mock.options.header_timeout;
-    let service = service_fn(move |req| {
+    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let mock = mock.clone();
         let conn = conn.clone();
-        async move { Ok::<_, std::convert::Infallible>(handler::handle(&mock, req, &conn).await) }
+        let with_body = super::http::has_body(req.headers());
+        async move {
+            let mut response = handler::handle(&mock, req, &conn).await;
+            // Refused before its body was read (too large, unauthorised, unknown route, rate
+            // limited): the unread bytes make the connection unusable, so say it closes
+            // rather than let the client reuse it and lose its next request.
+            if with_body && refused_unread(response.status().as_u16()) {
+                response.headers_mut().insert(
+                    hyper::header::CONNECTION,
+                    hyper::header::HeaderValue::from_static("close"),
+                );
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let _ = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -373,4 +386,12 @@ where
         .max_headers(100)
         .serve_connection(io, service)
         .await;
+}
+
+/// Statuses the mock may give before reading a request body.
+fn refused_unread(status: u16) -> bool {
+    matches!(
+        status,
+        401 | 403 | 404 | 405 | 408 | 411 | 413 | 415 | 429 | 431
+    ) || status >= 500
 }

@@ -545,6 +545,7 @@ impl Sender {
         credentials: Credentials,
     ) -> Result<(Request, Outcome), RunError> {
         let mut renewed = false;
+        let mut resent = false;
         loop {
             let token = match (credentials, &self.inner.auth) {
                 (Credentials::Apply, Some(auth)) => Some(auth.token().await?),
@@ -579,6 +580,12 @@ impl Sender {
                 .await?
             {
                 Ok(r) => r,
+                // A pooled connection the server closed just as it was reused: an idempotent
+                // request may be sent again (RFC 9110 §9.2.2), once, through the limiter.
+                Err(e) if !resent && idempotent(&request.method) && stale_connection(&e) => {
+                    resent = true;
+                    continue;
+                }
                 Err(e) => return Ok((request, Outcome::Transport(e.to_string()))),
             };
             if response.status == 401
@@ -604,4 +611,19 @@ impl Sender {
             .map(AuthSession::secrets)
             .unwrap_or_default()
     }
+}
+
+/// Methods that may be sent again without changing the outcome (RFC 9110 §9.2.2).
+fn idempotent(method: &str) -> bool {
+    matches!(
+        method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
+    )
+}
+
+/// hyper's "connection closed before message completed": the server closed a keep-alive
+/// connection without answering the request sent on it.
+fn stale_connection(e: &RunError) -> bool {
+    e.to_string()
+        .contains("connection closed before message completed")
 }

@@ -639,6 +639,11 @@ fn uploads_stream_to_disk_with_limits_and_downloads_support_ranges() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 413);
+    // The unread body makes the connection unusable: the client is told not to reuse it.
+    assert_eq!(
+        r.headers().get("connection").and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
     let chunks = (0..20).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 100_000]));
     let mut first = pdf(100_000);
     first.truncate(100_000);
