@@ -453,7 +453,6 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
                 max_response_time: args.max_response_time.map(Duration::from_millis),
             },
             concurrency: args.concurrency,
-            max_requests: args.max_requests,
             replay: args.replay.clone(),
             safe_only,
             shrink_budget: SHRINK_BUDGET,

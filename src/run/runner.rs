@@ -44,7 +44,6 @@ pub struct Settings {
     pub case_options: CaseOptions,
     pub check_options: CheckOptions,
     pub concurrency: usize,
-    pub max_requests: Option<u64>,
     pub replay: Option<String>,
     /// Only methods that cannot change state (production without --allow-writes).
     pub safe_only: bool,
