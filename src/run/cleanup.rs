@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::auth::AuthSession;
+use super::command::{CredentialArgs, load_config, profile};
 use super::http::{ClientOptions, Credentials, HttpClient, Sender, load_identity};
 use super::ledger::{self, Entry, Ledger};
 use super::limiter::{Limiter, RateSpec};
 use crate::cli::CleanupArgs;
-use crate::config::{CertSource, Config, Profile, SecretSource};
 use crate::exchange::{Outcome, Request};
 use crate::exit::ExitStatus;
 
@@ -101,18 +101,22 @@ fn run(args: &CleanupArgs) -> Result<ExitStatus, String> {
         ),
         None => None,
     };
-    let config = match &args.config {
-        Some(p) => Config::load(p).map_err(|e| e.to_string())?,
-        None if std::path::Path::new("kontrakt.toml").is_file() => {
-            Config::load(std::path::Path::new("kontrakt.toml")).map_err(|e| e.to_string())?
-        }
-        None => Config::default(),
-    };
+    let config = load_config(args.config.as_deref())?;
     let environment = match &args.environment {
         Some(n) => Some(config.environment(n).map_err(|e| e.to_string())?.clone()),
         None => None,
     };
-    let profile = profile(args, &config, environment.as_ref())?;
+    let profile = profile(
+        CredentialArgs {
+            profile: args.profile.as_deref(),
+            token_env: args.token_env.as_deref(),
+            client_cert: args.client_cert.as_deref(),
+            client_key: args.client_key.as_deref(),
+            client_cert_password_env: args.client_cert_password_env.as_deref(),
+        },
+        &config,
+        environment.as_ref(),
+    )?;
     let identity = match profile.as_ref().and_then(|p| p.client_cert.as_ref()) {
         Some(c) => Some(load_identity(c).map_err(|e| e.to_string())?),
         None => None,
@@ -240,48 +244,6 @@ fn read_request(url: &str) -> Request {
         headers: Vec::new(),
         body: Vec::new(),
     }
-}
-
-/// The profile, as `kontrakt test` builds it: the command line's credentials over the named or
-/// the environment's profile.
-fn profile(
-    args: &CleanupArgs,
-    config: &Config,
-    environment: Option<&crate::config::Environment>,
-) -> Result<Option<Profile>, String> {
-    let name = args
-        .profile
-        .clone()
-        .or_else(|| environment.and_then(|e| e.profile.clone()));
-    let mut profile = match name {
-        Some(n) => Some(
-            config
-                .profiles
-                .get(&n)
-                .cloned()
-                .ok_or_else(|| format!("no profile `{n}` in the config file"))?,
-        ),
-        None => None,
-    };
-    if let Some(var) = &args.token_env {
-        profile.get_or_insert_with(Profile::default).bearer = Some(SecretSource::Env(var.clone()));
-    }
-    if let Some(cert) = &args.client_cert {
-        let is_pem = !matches!(
-            cert.extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref(),
-            Some("p12" | "pfx")
-        );
-        profile.get_or_insert_with(Profile::default).client_cert = Some(CertSource {
-            p12: (!is_pem).then(|| cert.clone()),
-            password: args.client_cert_password_env.clone().map(SecretSource::Env),
-            cert: is_pem.then(|| cert.clone()),
-            key: args.client_key.clone(),
-        });
-    }
-    Ok(profile)
 }
 
 #[cfg(test)]

@@ -130,7 +130,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         ),
         None => None,
     };
-    let config = load_config(args)?;
+    let config = load_config(args.config.as_deref())?;
     let environment: Option<Environment> = match (&args.target, &args.environment) {
         (Some(_), _) => None,
         (None, Some(name)) => Some(config.environment(name).map_err(|e| e.to_string())?.clone()),
@@ -312,7 +312,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     }
 
     // Credentials.
-    let profile = profile(args, &config, environment.as_ref())?;
+    let profile = profile(args.into(), &config, environment.as_ref())?;
     let identity = match profile.as_ref().and_then(|p| p.client_cert.as_ref()) {
         Some(c) => Some(load_identity(c).map_err(|e| e.to_string())?),
         None => None,
@@ -565,8 +565,9 @@ fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn load_config(args: &TestArgs) -> Result<Config, String> {
-    match &args.config {
+/// The config file given, else `kontrakt.toml` in the current folder, else the built-ins.
+pub(crate) fn load_config(path: Option<&std::path::Path>) -> Result<Config, String> {
+    match path {
         Some(p) => Config::load(p).map_err(|e| e.to_string()),
         None => {
             let default = PathBuf::from("kontrakt.toml");
@@ -579,15 +580,36 @@ fn load_config(args: &TestArgs) -> Result<Config, String> {
     }
 }
 
+/// The credential options `kontrakt test` and `kontrakt cleanup` share.
+pub(crate) struct CredentialArgs<'a> {
+    pub profile: Option<&'a str>,
+    pub token_env: Option<&'a str>,
+    pub client_cert: Option<&'a std::path::Path>,
+    pub client_key: Option<&'a std::path::Path>,
+    pub client_cert_password_env: Option<&'a str>,
+}
+
+impl<'a> From<&'a TestArgs> for CredentialArgs<'a> {
+    fn from(a: &'a TestArgs) -> Self {
+        CredentialArgs {
+            profile: a.profile.as_deref(),
+            token_env: a.token_env.as_deref(),
+            client_cert: a.client_cert.as_deref(),
+            client_key: a.client_key.as_deref(),
+            client_cert_password_env: a.client_cert_password_env.as_deref(),
+        }
+    }
+}
+
 /// The profile: the command line's credentials over the named or the environment's profile.
-fn profile(
-    args: &TestArgs,
+pub(crate) fn profile(
+    args: CredentialArgs<'_>,
     config: &Config,
     environment: Option<&Environment>,
 ) -> Result<Option<Profile>, String> {
     let name = args
         .profile
-        .clone()
+        .map(str::to_string)
         .or_else(|| environment.and_then(|e| e.profile.clone()));
     let mut profile = match name {
         Some(n) => Some(
@@ -599,10 +621,10 @@ fn profile(
         ),
         None => None,
     };
-    if let Some(var) = &args.token_env {
-        profile.get_or_insert_with(Profile::default).bearer = Some(SecretSource::Env(var.clone()));
+    if let Some(var) = args.token_env {
+        profile.get_or_insert_with(Profile::default).bearer = Some(SecretSource::Env(var.into()));
     }
-    if let Some(cert) = &args.client_cert {
+    if let Some(cert) = args.client_cert {
         let is_pem = !matches!(
             cert.extension()
                 .and_then(|e| e.to_str())
@@ -611,10 +633,12 @@ fn profile(
             Some("p12" | "pfx")
         );
         profile.get_or_insert_with(Profile::default).client_cert = Some(CertSource {
-            p12: (!is_pem).then(|| cert.clone()),
-            password: args.client_cert_password_env.clone().map(SecretSource::Env),
-            cert: is_pem.then(|| cert.clone()),
-            key: args.client_key.clone(),
+            p12: (!is_pem).then(|| cert.to_path_buf()),
+            password: args
+                .client_cert_password_env
+                .map(|v| SecretSource::Env(v.into())),
+            cert: is_pem.then(|| cert.to_path_buf()),
+            key: args.client_key.map(std::path::Path::to_path_buf),
         });
     }
     Ok(profile)
