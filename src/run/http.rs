@@ -545,7 +545,9 @@ impl Sender {
         credentials: Credentials,
     ) -> Result<(Request, Outcome), RunError> {
         let mut renewed = false;
-        let mut resent = false;
+        // The error that made us resend: if the resend fails too, this one says more (a TLS
+        // alert arrives with the first request; the resend only sees a dead connection).
+        let mut resent: Option<RunError> = None;
         loop {
             let token = match (credentials, &self.inner.auth) {
                 (Credentials::Apply, Some(auth)) => Some(auth.token().await?),
@@ -582,11 +584,16 @@ impl Sender {
                 Ok(r) => r,
                 // A pooled connection the server closed just as it was reused: an idempotent
                 // request may be sent again (RFC 9110 §9.2.2), once, through the limiter.
-                Err(e) if !resent && idempotent(&request.method) && stale_connection(&e) => {
-                    resent = true;
+                Err(e)
+                    if resent.is_none() && idempotent(&request.method) && stale_connection(&e) =>
+                {
+                    resent = Some(e);
                     continue;
                 }
-                Err(e) => return Ok((request, Outcome::Transport(e.to_string()))),
+                Err(e) => {
+                    let e = resent.take().unwrap_or(e);
+                    return Ok((request, Outcome::Transport(e.to_string())));
+                }
             };
             if response.status == 401
                 && !renewed

@@ -2,7 +2,6 @@
 //! raise nothing; with one fault planted, the check made for that fault must fail.
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -11,10 +10,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-use crate::support::{fixtures, kontrakt_env, temp_dir, transcript};
+use crate::support::{fixtures, kontrakt_env, serve_http, temp_dir, transcript};
 
 pub(crate) const TOKEN: &str = "planted-good-token-3141";
 
@@ -271,29 +269,9 @@ pub(crate) fn serve_recording(
         throttled: Mutex::new(HashSet::new()),
         created: std::sync::Mutex::new(None),
     });
-    let addr = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let planted = planted.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let planted = planted.clone();
-                        async move { Ok::<_, Infallible>(planted.handle(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        addr
+    let addr = serve_http(runtime, move |req| {
+        let planted = planted.clone();
+        async move { planted.handle(req).await }
     });
     (addr, hits)
 }

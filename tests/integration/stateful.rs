@@ -5,7 +5,6 @@
 //! `kontrakt cleanup` removes every krav it created.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -13,10 +12,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-use crate::support::{fixtures, kontrakt, temp_dir, transcript};
+use crate::support::{fixtures, kontrakt, serve_http, temp_dir, transcript};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
@@ -166,29 +164,9 @@ fn serve(runtime: &tokio::runtime::Runtime, fault: Fault) -> (SocketAddr, Arc<Cr
         next: Mutex::new(0),
     });
     let server = crud.clone();
-    let addr = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let server = server.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let server = server.clone();
-                        async move { Ok::<_, Infallible>(server.handle(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        addr
+    let addr = serve_http(runtime, move |req| {
+        let server = server.clone();
+        async move { server.handle(req).await }
     });
     (addr, crud)
 }

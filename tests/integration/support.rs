@@ -80,3 +80,38 @@ pub fn kontrakt_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     cmd.output().expect("run the kontrakt binary")
 }
+
+/// Serves `handle` over HTTP/1.1 on 127.0.0.1:0 until `runtime` is dropped: the test servers'
+/// accept loop in one place.
+pub fn serve_http<F, Fut>(runtime: &tokio::runtime::Runtime, handle: F) -> std::net::SocketAddr
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = hyper::Response<http_body_util::Full<bytes::Bytes>>>
+        + Send
+        + 'static,
+{
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let handle = handle.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let handle = handle.clone();
+                        async move { Ok::<_, std::convert::Infallible>(handle(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    })
+}
