@@ -247,9 +247,14 @@ pub struct TestArgs {
     /// Send only the case with this replay key (printed with each finding); use with --filter.
     #[arg(long, value_name = "KEY")]
     pub replay: Option<String>,
-    /// Write JUnit XML here: one testcase per operation x check.
+    /// Write JUnit XML here too (besides any --report junit): one testcase per operation x
+    /// check and per scenario step.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Reports to write into `--reports DIR/<run-id>/`: junit, json, md, html, har, or all
+    /// (comma-separated).
+    #[arg(long, value_name = "FORMATS")]
+    pub report: Option<String>,
     /// List the tests (SERVICE::OPERATION::CHECK) without running them.
     #[arg(long)]
     pub list: bool,
@@ -268,8 +273,8 @@ pub struct TestArgs {
     /// Never show a progress bar (plain lines even on a terminal).
     #[arg(long)]
     pub no_progress: bool,
-    /// Where the run's reports go: `DIR/<run-id>/ledger.jsonl` records every resource created
-    /// on the target (see `kontrakt cleanup`).
+    /// Where the run's reports go: `DIR/<run-id>/` holds the --report files, and its
+    /// `ledger.jsonl` records every resource created on the target (see `kontrakt cleanup`).
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub reports: PathBuf,
     /// Keep the ledger also when testing the embedded mock (whose data ends with the run).

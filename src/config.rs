@@ -70,6 +70,9 @@ pub enum ConfigError {
 pub struct Config {
     pub environments: IndexMap<String, Environment>,
     pub profiles: IndexMap<String, Profile>,
+    /// `[redact] names = ["cpr", …]`: parameters and JSON body members whose values are
+    /// personal or secret and are redacted from every report, log and `curl` line.
+    pub redact: Vec<String>,
     /// The file it came from; `None` for the built-ins alone.
     pub path: Option<PathBuf>,
 }
@@ -408,6 +411,14 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Names whose values are redacted: the built-in personal identifiers (CPR numbers) and
+    /// the config's `[redact] names`.
+    pub fn redact_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = BUILTIN_REDACT.iter().map(|s| s.to_string()).collect();
+        names.extend(self.redact.iter().cloned());
+        names
+    }
+
     /// The built-in environments and no profiles: what a run without a file sees.
     pub fn builtin() -> Config {
         Config {
@@ -417,6 +428,7 @@ impl Config {
                 .collect(),
             profiles: IndexMap::new(),
             path: None,
+            redact: Vec::new(),
         }
     }
 
@@ -467,6 +479,7 @@ impl Config {
 
         let mut config = Config::builtin();
         config.path = Some(path.to_path_buf());
+        config.redact.extend(raw.redact.names);
 
         for (name, p) in raw.profiles {
             let span = p.span();
@@ -766,6 +779,10 @@ fn position(text: &str, path: &Path, offset: usize) -> Position {
     }
 }
 
+/// Names whose values are personal data in the Skifteportalen specs (a CPR number identifies
+/// a person): redacted by default.
+const BUILTIN_REDACT: &[&str] = &["cpr", "cprNummer", "cpr-nummer", "cprnr"];
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -773,6 +790,15 @@ struct RawConfig {
     environments: IndexMap<String, Spanned<RawEnvironment>>,
     #[serde(default)]
     profiles: IndexMap<String, Spanned<RawProfile>>,
+    #[serde(default)]
+    redact: RawRedact,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRedact {
+    #[serde(default)]
+    names: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod lint;
 pub mod mock;
 pub mod redact;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod spec;

@@ -119,6 +119,11 @@ impl Redactor {
         self.known.push(Known { forms, plain });
     }
 
+    /// Whether no secret value is known (places such as `Authorization` are always redacted).
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
     /// A header whose value is secret (the header of an `apiKey` security scheme).
     pub fn header(&mut self, name: &str) {
         let name = name.to_ascii_lowercase();

@@ -14,7 +14,6 @@ use libtest_mimic::{Arguments, Trial};
 
 use super::auth::AuthSession;
 use super::http::{ClientOptions, Event, HttpClient, Sender, load_identity};
-use super::junit;
 use super::limiter::{Limiter, RateSpec};
 use super::progress::Progress;
 use super::runner::{self, Budget, Settings, Shared, Unit, is_safe};
@@ -28,6 +27,8 @@ use crate::generate::case::Phase;
 use crate::generate::cases::CaseOptions;
 use crate::mock::server::{Mock, MockOptions, start};
 use crate::redact::Redactor;
+use crate::report::model::{RunInfo, RunSettings, now_unix_ms, rfc3339};
+use crate::report::{Collector, Format};
 
 /// Largest response body kept per exchange; checks see the start of longer ones.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -71,7 +72,7 @@ pub fn command(args: &TestArgs) -> ExitStatus {
         return ExitStatus::Clean;
     }
     match run(args) {
-        Ok(status) => status,
+        Ok((status, _)) => status,
         Err(e) => {
             eprintln!("kontrakt test: {e}");
             ExitStatus::Failure
@@ -110,7 +111,9 @@ enum Target {
     Servers,
 }
 
-fn run(args: &TestArgs) -> Result<ExitStatus, String> {
+/// Runs the tests; returns the exit status and the finished report (`None` for `--list`).
+/// `Err` is a run that could not be made (exit 2), with its one-line cause.
+pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>), String> {
     let started = Instant::now();
     let mut checks = check::select(&args.checks).map_err(|e| format!("--checks: {e}"))?;
     if args.max_response_time.is_some()
@@ -129,6 +132,10 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
                 .map_err(|e| format!("--rate {r}: {e}"))?,
         ),
         None => None,
+    };
+    let formats = match &args.report {
+        Some(r) => Format::parse_list(r).map_err(|e| format!("--report: {e}"))?,
+        None => Vec::new(),
     };
     let config = load_config(args.config.as_deref())?;
     let environment: Option<Environment> = match (&args.target, &args.environment) {
@@ -230,7 +237,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
             .map(|n| Trial::test(n, || Ok(())))
             .collect();
         let _ = libtest_mimic::run(&arguments, trials);
-        return Ok(ExitStatus::Clean);
+        return Ok((ExitStatus::Clean, None));
     }
     let mut selected: Vec<usize> = names
         .iter()
@@ -433,16 +440,72 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         replay_command.push_str(" --allow-writes");
     }
     replay_command.push_str(&format!(" --seed {seed}"));
-    let ledger = if matches!(target, Target::Mock) && !args.ledger_mock {
-        None
+    // The run's folder exists before anything is sent: an unwritable one is found now.
+    let wants_ledger = !matches!(target, Target::Mock) || args.ledger_mock;
+    let run_dir = if wants_ledger || !formats.is_empty() {
+        Some(super::ledger::create_run_dir(&args.reports).map_err(|e| e.to_string())?)
     } else {
-        let l = super::ledger::Ledger::create(&args.reports).map_err(|e| e.to_string())?;
-        eprintln!(
-            "kontrakt: created resources are recorded in {}",
-            l.path().display()
-        );
-        Some(Arc::new(l))
+        None
     };
+    let ledger = match (&run_dir, wants_ledger) {
+        (Some(dir), true) => {
+            let l = super::ledger::Ledger::open(&dir.join(super::ledger::FILE_NAME))
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "kontrakt: created resources are recorded in {}",
+                l.path().display()
+            );
+            Some(Arc::new(l))
+        }
+        _ => None,
+    };
+    let started_unix_ms = now_unix_ms();
+    let run_info = RunInfo {
+        id: run_dir
+            .as_ref()
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| format!("{started_unix_ms}")),
+        started: rfc3339(started_unix_ms),
+        started_unix_ms,
+        seed,
+        target: match (&base, &target) {
+            (Some(_), Target::Mock) => "embedded mock".to_string(),
+            (Some(b), _) => b.clone(),
+            (None, _) => "the specs' servers".to_string(),
+        },
+        environment: args.environment.clone(),
+        specs: args.specs.iter().map(|p| p.display().to_string()).collect(),
+        command: replay_command.clone(),
+        settings: RunSettings {
+            checks: checks.iter().map(|c| c.id.to_string()).collect(),
+            phases: case_options
+                .phases
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
+            max_examples: case_options.max_examples as u32,
+            max_requests: args.max_requests,
+            concurrency: args.concurrency,
+            rate: rate.map(|r| r.to_string()),
+            timeout_s: args.timeout,
+            safe_only,
+            profile: args.profile.clone(),
+            filter: args.filter.clone(),
+            skip: args.skip.clone(),
+            replay: args.replay.clone(),
+        },
+        ..RunInfo::blank()
+    };
+    let unit_list: Vec<_> = units
+        .iter()
+        .map(|u| (u.service, u.operation, u.name.clone(), u.skip.clone()))
+        .collect();
+    let collector = Arc::new(Collector::new(
+        run_info,
+        crate::report::coverage::services(&suite, &unit_list),
+        crate::report::coverage::SecretParams::new(&suite, &config.redact_names()),
+    ));
     let shared = Arc::new(Shared {
         suite,
         units,
@@ -466,6 +529,7 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
         budget: Budget::new(args.max_requests),
         progress,
         ledger,
+        events: collector.clone(),
     });
     eprintln!(
         "kontrakt: {operations} operation{} in {services} service{}, seed {seed}{}",
@@ -507,45 +571,59 @@ fn run(args: &TestArgs) -> Result<ExitStatus, String> {
     {
         eprintln!("kontrakt: {line}");
     }
+    for (unit, run) in shared.units.iter().zip(&runs) {
+        if run.not_sent > 0 {
+            collector.not_sent(&unit.name, run.not_sent as u64);
+        }
+    }
     let not_sent: usize = runs.iter().map(|r| r.not_sent).sum();
     if not_sent > 0 {
         eprintln!(
             "kontrakt: the request budget ran out: {not_sent} cases were not sent (their operations are reported as not tested)"
         );
     }
-    let verdicts = Arc::new(Mutex::new(Vec::new()));
-    let mut trials = runner::trials(shared.clone(), Arc::new(runs), verdicts.clone());
+    let mut trials = runner::trials(shared.clone(), Arc::new(runs));
     trials.extend(crate::stateful::trials(
         shared.clone(),
         chains,
         Arc::new(chain_runs),
-        verdicts.clone(),
     ));
     trials.extend(crate::scenario::trials(
+        shared.clone(),
         &plan,
         Arc::new(scenario_runs),
-        verdicts.clone(),
     ));
     let conclusion = libtest_mimic::run(&arguments, trials);
     stop_mock(&runtime, running);
+    let report = collector.finish(&shared.redactor, rfc3339(now_unix_ms()));
     if let Some(path) = &args.junit {
-        let mut cases = verdicts.lock().map(|v| v.clone()).unwrap_or_default();
-        cases.sort_by(|a, b| a.name.cmp(&b.name));
-        let report = junit::Report {
-            properties: vec![
-                ("seed".into(), seed.to_string()),
-                ("kontrakt".into(), env!("CARGO_PKG_VERSION").into()),
-            ],
-            cases,
-            time: started.elapsed(),
-        };
-        write_file(path, &report.render())?;
+        crate::report::write::write_atomic(path, crate::report::junit::render(&report).as_bytes())
+            .map_err(|e| e.to_string())?;
     }
-    Ok(if conclusion.num_failed > 0 {
+    if let Some(dir) = &run_dir
+        && !formats.is_empty()
+    {
+        let written =
+            crate::report::write_reports(&report, dir, &formats).map_err(|e| e.to_string())?;
+        eprintln!(
+            "kontrakt: reports written to {}: {}",
+            dir.display(),
+            written
+                .iter()
+                .filter_map(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    // Under GitHub Actions: annotations on the spec lines, the summary on the job's page.
+    crate::report::github::publish(&report);
+    let status = if conclusion.num_failed > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
-    })
+    };
+    Ok((status, Some(report)))
 }
 
 fn stop_mock(
@@ -556,13 +634,6 @@ fn stop_mock(
         runtime.block_on(r.stop());
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The config file given, else `kontrakt.toml` in the current folder, else the built-ins.

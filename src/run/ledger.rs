@@ -111,30 +111,35 @@ pub fn timestamp() -> String {
     )
 }
 
+/// Creates a new run's folder, `<reports>/<run-id>` (the id is the UTC time, with `-2`, `-3`
+/// … when runs start in the same second); its name is the run's id.
+pub fn create_run_dir(reports: &Path) -> Result<PathBuf, LedgerError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LedgerError::Io { path, source }
+    };
+    std::fs::create_dir_all(reports).map_err(io(reports))?;
+    let base = run_id_now();
+    let mut n = 1;
+    loop {
+        let name = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = reports.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(io(&dir)(e)),
+        }
+    }
+}
+
 impl Ledger {
     /// Creates `<reports>/<run-id>/ledger.jsonl` for a new run.
     pub fn create(reports: &Path) -> Result<Ledger, LedgerError> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| LedgerError::Io { path, source }
-        };
-        std::fs::create_dir_all(reports).map_err(io(reports))?;
-        let base = run_id_now();
-        let mut n = 1;
-        let dir = loop {
-            let name = if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            };
-            let dir = reports.join(name);
-            match std::fs::create_dir(&dir) {
-                Ok(()) => break dir,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-                Err(e) => return Err(io(&dir)(e)),
-            }
-        };
-        Ledger::open(&dir.join(FILE_NAME))
+        Ledger::open(&create_run_dir(reports)?.join(FILE_NAME))
     }
 
     /// Opens a ledger for appending (created when missing).

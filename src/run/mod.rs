@@ -7,7 +7,6 @@ pub mod cleanup;
 pub mod command;
 pub mod error;
 pub mod http;
-pub mod junit;
 pub mod ledger;
 pub mod limiter;
 pub mod progress;

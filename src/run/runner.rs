@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{Completion, Failed, Trial};
 
 use super::http::{Credentials, Sender};
-use super::junit;
 use super::progress::Progress;
 use super::suite::Suite;
 use crate::check::reproduce::{curl, show_request, show_response};
@@ -22,6 +21,8 @@ use crate::generate::case::{Case, Phase, Probe};
 use crate::generate::cases::{CaseOptions, OperationCases};
 use crate::generate::request::build_request;
 use crate::redact::Redactor;
+use crate::report::model::{Location, Outcome, TestKind};
+use crate::report::{Event, Listener, Source};
 use crate::spec::Operation;
 
 /// An operation's compiled cases, or why they could not be compiled.
@@ -80,6 +81,8 @@ pub struct Shared {
     pub progress: Progress,
     /// Records what the run creates on the target (`None` for the embedded mock).
     pub ledger: Option<Arc<super::ledger::Ledger>>,
+    /// Takes the run's events (requests sent, trials judged): the reports are built from them.
+    pub events: Arc<dyn Listener>,
 }
 
 impl Shared {
@@ -89,6 +92,15 @@ impl Shared {
 
     fn selected(&self, id: &str) -> bool {
         self.checks.iter().any(|c| c.id == id)
+    }
+
+    /// Reports a request sent to a unit's operation.
+    pub fn sent(&self, unit: &Unit, source: Source<'_>, exchange: &Exchange) {
+        self.events.event(Event::Exchange {
+            operation: Some(&unit.name),
+            source,
+            exchange,
+        });
     }
 }
 
@@ -236,6 +248,7 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
                             request,
                             outcome,
                         };
+                        shared.sent(unit, Source::Generated, &exchange);
                         if let Some(ledger) = &shared.ledger {
                             let model = &shared.suite.services[unit.service].model;
                             ledger.observe(
@@ -322,26 +335,20 @@ async fn preflight(
         )),
         Ok((request, outcome)) => {
             shared.progress.inc();
-            Ok(Some((
-                u,
-                i,
-                Exchange {
-                    case: case.clone(),
-                    request,
-                    outcome,
-                },
-            )))
+            let exchange = Exchange {
+                case: case.clone(),
+                request,
+                outcome,
+            };
+            shared.sent(unit, Source::Generated, &exchange);
+            Ok(Some((u, i, exchange)))
         }
         Err(e) => Err(e.to_string()),
     }
 }
 
-/// The libtest trials, one per unit × check; each records its verdict for JUnit.
-pub fn trials(
-    shared: Arc<Shared>,
-    runs: Arc<Vec<UnitRun>>,
-    verdicts: Arc<Mutex<Vec<junit::TestCase>>>,
-) -> Vec<Trial> {
+/// The libtest trials, one per unit × check; each reports its verdict as an event.
+pub fn trials(shared: Arc<Shared>, runs: Arc<Vec<UnitRun>>) -> Vec<Trial> {
     let mut out = Vec::new();
     for (u, unit) in shared.units.iter().enumerate() {
         for (c, check) in shared.checks.iter().enumerate() {
@@ -350,34 +357,63 @@ pub fn trials(
                 continue;
             }
             let name = format!("{}::{}", unit.name, check.id);
-            let (shared, runs, verdicts) = (shared.clone(), runs.clone(), verdicts.clone());
+            let (shared, runs) = (shared.clone(), runs.clone());
             let trial_name = name.clone();
             out.push(Trial::ignorable_test(name, move || {
                 let result = judge_trial(&shared, &runs, u, c);
-                let verdict = match &result {
-                    Ok(Completion::Completed) => junit::Verdict::Passed,
-                    Ok(Completion::Ignored { reason }) => junit::Verdict::Skipped {
-                        reason: reason.clone().unwrap_or_default(),
-                    },
-                    Err(f) => {
-                        let text = f.message().unwrap_or_default().to_string();
-                        junit::Verdict::Failed {
-                            message: text.lines().next().unwrap_or_default().to_string(),
-                            text,
-                        }
-                    }
+                let unit = &shared.units[u];
+                let check = shared.checks[c];
+                let (outcome, text) = match &result {
+                    Ok(Completion::Completed) => (Outcome::Passed, None),
+                    Ok(Completion::Ignored { reason }) => (Outcome::Skipped, reason.clone()),
+                    Err(f) => (Outcome::Failed, Some(f.text.clone())),
                 };
-                if let Ok(mut v) = verdicts.lock() {
-                    v.push(junit::TestCase {
-                        name: trial_name,
-                        verdict,
+                let mut record = crate::report::collect::test_record(
+                    trial_name,
+                    TestKind::Check,
+                    Some(unit.name.clone()),
+                    Some(check.id.to_string()),
+                    outcome,
+                    text,
+                );
+                if let Err(f) = &result {
+                    record.location = f.location.clone();
+                    record.exchange = f.exchange.as_ref().map(|e| {
+                        crate::report::collect::record_now(Some(&unit.name), Source::Generated, e)
                     });
                 }
-                result
+                shared.events.event(Event::Test(Box::new(record)));
+                result.map_err(|f| Failed::from(f.text))
             }));
         }
     }
     out
+}
+
+/// A failed trial: its text, and the exchange and spec location that show it.
+struct Failure {
+    text: String,
+    exchange: Option<Exchange>,
+    location: Option<Location>,
+}
+
+impl From<String> for Failure {
+    fn from(text: String) -> Failure {
+        Failure {
+            text,
+            exchange: None,
+            location: None,
+        }
+    }
+}
+
+/// A spec position as a report location.
+pub fn location(position: crate::spec::Position) -> Location {
+    Location {
+        file: position.file.display().to_string(),
+        line: position.line,
+        column: position.column,
+    }
 }
 
 /// Trial names only, for `--list` and for working out what the filters select.
@@ -396,7 +432,7 @@ fn judge_trial(
     runs: &[UnitRun],
     u: usize,
     c: usize,
-) -> Result<Completion, Failed> {
+) -> Result<Completion, Box<Failure>> {
     let unit = &shared.units[u];
     let check = shared.checks[c];
     if let Some(why) = &unit.skip {
@@ -404,10 +440,10 @@ fn judge_trial(
     }
     let run = &runs[u];
     if let Some(e) = &run.error {
-        return Err(Failed::from(format!(
+        return Err(Box::new(Failure::from(format!(
             "{}: no cases could be generated: {e}",
             check.id
-        )));
+        ))));
     }
     if run.exchanges.is_empty() {
         return Ok(Completion::ignored_with(if run.not_sent > 0 {
@@ -442,7 +478,15 @@ fn judge_trial(
         .map(|(_, f)| f[0].message.as_str())
         .collect();
     let text = failure_text(shared, unit, check, &exchange, &findings, steps, &others);
-    Err(Failed::from(text.trim_end()))
+    let location = findings
+        .iter()
+        .find_map(|f| f.location.as_ref())
+        .map(|l| location(service.spec.position(l)));
+    Err(Box::new(Failure {
+        text: text.trim_end().to_string(),
+        exchange: Some(exchange),
+        location,
+    }))
 }
 
 /// Replaces a failing case by simpler ones that still fail the same check, while the trial's
@@ -484,6 +528,7 @@ fn shrink(
                 request,
                 outcome,
             };
+            shared.sent(unit, Source::Generated, &next);
             if let Some(ledger) = &shared.ledger {
                 let model = &shared.suite.services[unit.service].model;
                 ledger.observe(model, ctx.op, &next, &unit.base_url);

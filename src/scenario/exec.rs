@@ -6,7 +6,7 @@
 //! `suite::<file>::<scenario>::<step>`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use base64::Engine;
@@ -24,8 +24,9 @@ use crate::exchange::{Exchange, Outcome, Response};
 use crate::generate::case::{BodyContent, Case, CaseBody, Phase};
 use crate::generate::generator::{GenerateOptions, ValueGenerator};
 use crate::generate::request::build_request;
+use crate::report::model::{Outcome as TestOutcome, TestKind};
+use crate::report::{Event, Source};
 use crate::run::http::Credentials;
-use crate::run::junit;
 use crate::run::runner::{Shared, exchange_text};
 use crate::spec::model::ParamIn;
 use crate::spec::normalize::Direction;
@@ -444,6 +445,7 @@ async fn run_step(
             request,
             outcome,
         };
+        shared.sent(unit, Source::Step(&step.name), &exchange);
         let problems = judge(&exchange, &step.expect.status, &body_expect, &header_expect);
         match step.poll {
             Some(p) if !problems.is_empty() && started.elapsed() + p.every <= p.timeout => {
@@ -614,17 +616,23 @@ fn loose_eq(want: &Value, got: &Value) -> bool {
         }
 }
 
-/// One trial per step, reporting the verdict recorded by the run; each records itself for
-/// JUnit (grouped by scenario: `suite::<file>::<scenario>` is the suite, the step the case).
+/// One trial per step, reporting the verdict recorded by the run; each reports itself as an
+/// event (JUnit groups them by scenario: `suite::<file>::<scenario>` is the suite).
 pub fn trials(
+    shared: Arc<Shared>,
     plan: &Plan,
     runs: Arc<HashMap<(usize, usize), ScenarioRun>>,
-    verdicts: Arc<Mutex<Vec<junit::TestCase>>>,
 ) -> Vec<Trial> {
     trial_names(plan)
         .into_iter()
         .map(|((f, s, i), name)| {
-            let (runs, verdicts) = (runs.clone(), verdicts.clone());
+            let (runs, shared) = (runs.clone(), shared.clone());
+            let planned = &plan.steps[f][s][i];
+            let operation = shared
+                .units
+                .iter()
+                .find(|u| u.service == planned.service && u.operation == planned.operation)
+                .map(|u| u.name.clone());
             let trial_name = name.clone();
             Trial::ignorable_test(name, move || {
                 let verdict = runs
@@ -632,26 +640,29 @@ pub fn trials(
                     .and_then(|r| r.steps.get(i))
                     .cloned()
                     .unwrap_or(StepVerdict::Skipped("the scenario did not run".into()));
-                let (result, junit_verdict) = match verdict {
-                    StepVerdict::Passed => (Ok(Completion::Completed), junit::Verdict::Passed),
+                let (result, outcome, text) = match verdict {
+                    StepVerdict::Passed => (Ok(Completion::Completed), TestOutcome::Passed, None),
                     StepVerdict::Failed(text) => (
                         Err(Failed::from(text.clone())),
-                        junit::Verdict::Failed {
-                            message: text.lines().next().unwrap_or_default().to_string(),
-                            text,
-                        },
+                        TestOutcome::Failed,
+                        Some(text),
                     ),
                     StepVerdict::Skipped(reason) => (
                         Ok(Completion::ignored_with(reason.clone())),
-                        junit::Verdict::Skipped { reason },
+                        TestOutcome::Skipped,
+                        Some(reason),
                     ),
                 };
-                if let Ok(mut v) = verdicts.lock() {
-                    v.push(junit::TestCase {
-                        name: trial_name,
-                        verdict: junit_verdict,
-                    });
-                }
+                shared
+                    .events
+                    .event(Event::Test(Box::new(crate::report::collect::test_record(
+                        trial_name,
+                        TestKind::Step,
+                        operation,
+                        None,
+                        outcome,
+                        text,
+                    ))));
                 result
             })
         })

@@ -27,7 +27,7 @@
 //! not run against production without `--allow-writes`, nor with `--replay`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::Value;
@@ -38,8 +38,9 @@ use crate::exchange::{Exchange, Outcome};
 use crate::generate::case::{Case, Phase};
 use crate::generate::cases::{CaseOptions, OperationCases};
 use crate::generate::request::build_request;
+use crate::report::model::{Outcome as TestOutcome, TestKind};
+use crate::report::{Event, Source};
 use crate::run::http::Credentials;
-use crate::run::junit;
 use crate::run::runner::{Shared, Unit};
 use crate::run::suite::{Suite, operation_name};
 use crate::spec::{Model, Operation};
@@ -394,6 +395,8 @@ async fn run_chain(
                         request,
                         outcome,
                     };
+                    let role = format!("stateful chain: {:?}", $role).to_lowercase();
+                    shared.sent(unit, Source::Chain(&role), &ex);
                     if let Some(ledger) = &shared.ledger {
                         ledger.observe(model, &model.operations[op], &ex, &unit.base_url);
                     }
@@ -660,44 +663,43 @@ fn judge(
     Err(Failed::from(out))
 }
 
-/// One libtest trial per planned chain trial; each records its verdict for JUnit.
+/// One libtest trial per planned chain trial; each reports its verdict as an event.
 pub fn trials(
     shared: Arc<Shared>,
     planned: Arc<Vec<Planned>>,
     runs: Arc<Vec<ChainRun>>,
-    verdicts: Arc<Mutex<Vec<junit::TestCase>>>,
 ) -> Vec<Trial> {
     let mut out = Vec::new();
     for (p, plan) in planned.iter().enumerate() {
         for (t, trial) in plan.trials.iter().enumerate() {
-            let (shared, planned, runs, verdicts) = (
-                shared.clone(),
-                planned.clone(),
-                runs.clone(),
-                verdicts.clone(),
-            );
+            let (shared, planned, runs) = (shared.clone(), planned.clone(), runs.clone());
             let name = trial.name.clone();
             out.push(Trial::ignorable_test(trial.name.clone(), move || {
                 let plan = &planned[p];
                 let empty = ChainRun::default();
                 let run = runs.get(p).unwrap_or(&empty);
                 let result = judge(&shared, plan, &plan.trials[t], run);
-                let verdict = match &result {
-                    Ok(Completion::Completed) => junit::Verdict::Passed,
-                    Ok(Completion::Ignored { reason }) => junit::Verdict::Skipped {
-                        reason: reason.clone().unwrap_or_default(),
-                    },
-                    Err(f) => {
-                        let text = f.message().unwrap_or_default().to_string();
-                        junit::Verdict::Failed {
-                            message: text.lines().next().unwrap_or_default().to_string(),
-                            text,
-                        }
-                    }
+                let (outcome, text) = match &result {
+                    Ok(Completion::Completed) => (TestOutcome::Passed, None),
+                    Ok(Completion::Ignored { reason }) => (TestOutcome::Skipped, reason.clone()),
+                    Err(f) => (TestOutcome::Failed, f.message().map(str::to_string)),
                 };
-                if let Ok(mut v) = verdicts.lock() {
-                    v.push(junit::TestCase { name, verdict });
-                }
+                // The chain belongs to its create operation.
+                let operation = shared
+                    .units
+                    .iter()
+                    .find(|u| u.service == plan.chain.service && u.operation == plan.chain.create)
+                    .map(|u| u.name.clone());
+                shared
+                    .events
+                    .event(Event::Test(Box::new(crate::report::collect::test_record(
+                        name,
+                        TestKind::Chain,
+                        operation,
+                        Some(plan.trials[t].check.id.to_string()),
+                        outcome,
+                        text,
+                    ))));
                 result
             }));
         }
