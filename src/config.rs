@@ -781,7 +781,7 @@ fn position(text: &str, path: &Path, offset: usize) -> Position {
 
 /// Names whose values are personal data in the Skifteportalen specs (a CPR number identifies
 /// a person): redacted by default.
-const BUILTIN_REDACT: &[&str] = &["cpr", "cprNummer", "cpr-nummer", "cprnr"];
+const BUILTIN_REDACT: &[&str] = &["cpr", "cprNummer", "cprnr"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

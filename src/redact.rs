@@ -30,6 +30,8 @@ pub const API_KEY: &str = "KONTRAKT_API_KEY";
 pub const ASSERTION: &str = "KONTRAKT_ASSERTION";
 /// Any other known secret value (a client secret, a password).
 pub const SECRET: &str = "KONTRAKT_SECRET";
+/// Personal data the config or the spec marks (a CPR number), by the name it travels under.
+pub const REDACTED: &str = "KONTRAKT_REDACTED";
 
 /// Shortest secret whose base64 forms are searched for; shorter ones would match by chance.
 const MIN_BASE64_SECRET: usize = 6;
@@ -73,6 +75,12 @@ pub struct Redactor {
     headers: Vec<String>,
     query_params: Vec<String>,
     known: Vec<Known>,
+    /// Names (compared by `normal_name`) whose values are personal or secret wherever they
+    /// travel: query parameters, headers, form fields and JSON members.
+    fields: Vec<String>,
+    /// Values learned while the run goes (a secret path parameter's value), shared by every
+    /// clone so that texts made later by any part of the run are redacted too.
+    learned: std::sync::Arc<std::sync::RwLock<Vec<Known>>>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -100,6 +108,49 @@ impl Redactor {
         if plain.is_empty() || self.known.iter().any(|k| k.plain == plain) {
             return;
         }
+        self.known.push(known(plain));
+    }
+
+    /// A value learned during the run (a personal path parameter's value): every clone of
+    /// this redactor replaces it from now on.
+    pub fn learn(&self, value: impl Into<String>) {
+        let plain: String = value.into();
+        if plain.is_empty() || self.known.iter().any(|k| k.plain == plain) {
+            return;
+        }
+        if let Ok(mut learned) = self.learned.write()
+            && !learned.iter().any(|k| k.plain == plain)
+        {
+            learned.push(known(plain));
+        }
+    }
+
+    /// A name whose values are personal or secret (`cpr`): replaced in query parameters,
+    /// headers, form fields and JSON members of that name.
+    pub fn field(&mut self, name: &str) {
+        let n = normal_name(name);
+        if !self.fields.contains(&n) {
+            self.fields.push(n);
+        }
+    }
+
+    /// The placeholder for a value travelling under `name`, if the name is secret.
+    fn named(&self, name: &str) -> Option<&'static str> {
+        secret_field(name).or_else(|| self.fields.contains(&normal_name(name)).then_some(REDACTED))
+    }
+}
+
+/// A name compared without case, `-` or `_`: `CPR-Nummer` = `cpr_nummer` = `cprNummer`.
+pub fn normal_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// A secret's forms, longest first.
+fn known(plain: String) -> Known {
+    {
         let mut forms = vec![plain.clone()];
         let percent = percent_encoding::utf8_percent_encode(&plain, URL_UNRESERVED).to_string();
         let form: String = form_urlencoded::byte_serialize(plain.as_bytes()).collect();
@@ -116,12 +167,14 @@ impl Redactor {
         forms.retain(|f| !f.is_empty());
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
-        self.known.push(Known { forms, plain });
+        Known { forms, plain }
     }
+}
 
+impl Redactor {
     /// Whether no secret value is known (places such as `Authorization` are always redacted).
     pub fn is_empty(&self) -> bool {
-        self.known.is_empty()
+        self.known.is_empty() && self.learned.read().map(|l| l.is_empty()).unwrap_or(true)
     }
 
     /// A header whose value is secret (the header of an `apiKey` security scheme).
@@ -168,6 +221,13 @@ impl Redactor {
         for known in &self.known {
             for form in &known.forms {
                 segments = split_all(segments, form, SECRET);
+            }
+        }
+        if let Ok(learned) = self.learned.read() {
+            for known in learned.iter() {
+                for form in &known.forms {
+                    segments = split_all(segments, form, REDACTED);
+                }
             }
         }
         // A text cut short (a truncated body) may end with the start of a secret.
@@ -224,6 +284,7 @@ impl Redactor {
             _ if self.headers.contains(&lower) || is_secret_header(&lower) => {
                 vec![Segment::Secret(API_KEY)]
             }
+            _ if self.fields.contains(&normal_name(&lower)) => vec![Segment::Secret(REDACTED)],
             _ => self.text(value),
         }
     }
@@ -254,7 +315,7 @@ impl Redactor {
                 if self.query_params.contains(&name.to_ascii_lowercase()) {
                     Some(API_KEY)
                 } else {
-                    secret_field(name)
+                    self.named(name)
                 }
             }));
         }
@@ -304,7 +365,7 @@ impl Redactor {
             })
             .unwrap_or_default();
         if essence == "application/x-www-form-urlencoded" {
-            return merge(self.pairs(body, secret_field));
+            return merge(self.pairs(body, |n| self.named(n)));
         }
         if is_json(&essence)
             && let Some(segments) = self.json_body(body)
@@ -318,7 +379,7 @@ impl Redactor {
     /// that the body stays byte for byte as it was and a body cut short is still covered.
     /// `None` when no such member was found.
     fn json_body(&self, body: &str) -> Option<Vec<Segment>> {
-        let ranges = secret_json_values(body);
+        let ranges = secret_json_values(body, |n| self.named(n));
         if ranges.is_empty() {
             return None;
         }
@@ -335,7 +396,10 @@ impl Redactor {
 }
 
 /// The byte ranges (inside the quotes) of string values of secret-named members.
-fn secret_json_values(body: &str) -> Vec<(usize, usize, &'static str)> {
+fn secret_json_values(
+    body: &str,
+    secret: impl Fn(&str) -> Option<&'static str>,
+) -> Vec<(usize, usize, &'static str)> {
     let bytes = body.as_bytes();
     // Where the string opened by the quote at `i` closes, and the index after it.
     let string_end = |i: usize| {
@@ -367,7 +431,7 @@ fn secret_json_values(body: &str) -> Vec<(usize, usize, &'static str)> {
         if colon < bytes.len() && bytes[colon] == b':' {
             let key = body.get(i + 1..close).unwrap_or("");
             let value = skip_ws(colon + 1);
-            if let Some(placeholder) = secret_field(key)
+            if let Some(placeholder) = secret(key)
                 && value < bytes.len()
                 && bytes[value] == b'"'
             {
@@ -582,5 +646,34 @@ mod tests {
             ),
             r#"{"x":"access_token", "token" : "$KONTRAKT_TOKEN", "password":"$KONTRAKT_SECRET"#
         );
+    }
+
+    #[test]
+    fn named_fields_and_learned_values_are_redacted_in_every_clone() {
+        let mut r = Redactor::new();
+        r.field("cprNummer");
+        let clone = r.clone();
+        assert_eq!(
+            r.redact_body(
+                Some("application/json"),
+                r#"{"cprNummer":"0707611111","navn":"A"}"#
+            ),
+            r#"{"cprNummer":"$KONTRAKT_REDACTED","navn":"A"}"#
+        );
+        assert_eq!(
+            r.redact_url("http://h/p?cprnummer=0707611111&x=1"),
+            "http://h/p?cprnummer=$KONTRAKT_REDACTED&x=1"
+        );
+        assert_eq!(
+            r.redact_headers(&[("CPR-Nummer".into(), "0707611111".into())])[0].1,
+            "$KONTRAKT_REDACTED"
+        );
+        // Learned by one clone, known to every other.
+        r.learn("0101701234");
+        assert_eq!(
+            clone.redact_url("http://h/personer/0101701234"),
+            "http://h/personer/$KONTRAKT_REDACTED"
+        );
+        assert!(!clone.is_empty());
     }
 }

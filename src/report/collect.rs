@@ -72,18 +72,11 @@ struct State {
     index: HashMap<String, (usize, usize)>,
     tests: Vec<TestRecord>,
     exchanges: Vec<ExchangeRecord>,
-    /// Values of parameters the spec or the config marks as secret, seen in requests.
-    secrets: Vec<String>,
-    secret_params: coverage::SecretParams,
 }
 
 impl Collector {
     /// A collector for a run over `services` (each operation with its coverage skeleton).
-    pub fn new(
-        run: RunInfo,
-        services: Vec<ServiceReport>,
-        secret_params: coverage::SecretParams,
-    ) -> Collector {
+    pub fn new(run: RunInfo, services: Vec<ServiceReport>) -> Collector {
         let mut index = HashMap::new();
         for (s, service) in services.iter().enumerate() {
             for (o, op) in service.operations.iter().enumerate() {
@@ -98,8 +91,6 @@ impl Collector {
                 index,
                 tests: Vec::new(),
                 exchanges: Vec::new(),
-                secrets: Vec::new(),
-                secret_params,
             }),
         }
     }
@@ -111,14 +102,6 @@ impl Collector {
         {
             s.services[a].operations[b].not_sent += count;
         }
-    }
-
-    /// Secret parameter values seen in requests (to add to the redactor before finishing).
-    pub fn secrets(&self) -> Vec<String> {
-        self.state
-            .lock()
-            .map(|s| s.secrets.clone())
-            .unwrap_or_default()
     }
 
     /// The finished report, every string redacted. `finished` is RFC 3339.
@@ -135,15 +118,9 @@ impl Collector {
             index: HashMap::new(),
             tests: std::mem::take(&mut guard.tests),
             exchanges: std::mem::take(&mut guard.exchanges),
-            secrets: std::mem::take(&mut guard.secrets),
-            secret_params: coverage::SecretParams::default(),
         };
         drop(guard);
-        let mut redactor = redactor.clone();
-        for s in std::mem::take(&mut state.secrets) {
-            redactor.secret(s);
-        }
-        let r = &redactor;
+        let r = redactor;
         state.run.finished = finished;
         state.run.duration_ms = elapsed.as_millis() as u64;
         state.run.target = r.redact_url(&state.run.target);
@@ -189,8 +166,6 @@ impl Listener for Collector {
                 };
                 let found = operation.and_then(|o| s.index.get(o).copied());
                 if let Some((a, b)) = found {
-                    let secrets = s.secret_params.values(a, b, &exchange.case);
-                    s.secrets.extend(secrets);
                     let op = &mut s.services[a].operations[b];
                     *op.sent.entry(rec.phase.clone()).or_default() += 1;
                     coverage::touch(

@@ -224,85 +224,67 @@ pub fn merge(into: &mut Coverage, other: &Coverage) {
     }
 }
 
-/// Which parameters and body fields are secret, per operation; their values are redacted.
+/// Which parameters are personal or secret, per operation. Values travelling under a known
+/// name (query, header, cookie, form field, JSON member) are redacted by the name (see
+/// [`SecretParams::names`] and `Redactor::field`); a path parameter's value has no name on the
+/// wire, so its values are learned as they are sent ([`SecretParams::path_values`]).
 #[derive(Debug, Clone, Default)]
 pub struct SecretParams {
-    /// Names the config marks secret (lower-case): parameters and JSON body members.
+    /// Names the config marks (lower-case) and names of parameters the spec marks.
     names: Vec<String>,
-    /// (service, operation) → `(location, name)` of parameters the spec marks secret.
-    marked: std::collections::HashMap<(usize, usize), Vec<(ParamIn, String)>>,
+    /// (service, operation) → names of its path parameters that are secret.
+    paths: std::collections::HashMap<(usize, usize), Vec<String>>,
 }
 
-/// Values shorter than this are not treated as secrets (they would match by chance).
+/// Values shorter than this are not learned (they would match by chance).
 const MIN_SECRET: usize = 4;
 
 impl SecretParams {
     /// From the configured names and every operation's parameters.
-    pub fn new(suite: &Suite, names: &[String]) -> SecretParams {
-        let mut marked = std::collections::HashMap::new();
+    pub fn new(suite: &Suite, configured: &[String]) -> SecretParams {
+        let norm = crate::redact::normal_name;
+        let mut names: Vec<String> = configured.iter().map(|n| norm(n)).collect();
+        let mut paths = std::collections::HashMap::new();
         for (s, service) in suite.services.iter().enumerate() {
             for (o, op) in service.model.operations.iter().enumerate() {
-                let list: Vec<(ParamIn, String)> = op
-                    .parameters
-                    .iter()
-                    .filter(|p| marked_secret(&service.spec, p))
-                    .map(|p| (p.location, p.name.clone()))
-                    .collect();
-                if !list.is_empty() {
-                    marked.insert((s, o), list);
+                let mut secret_paths = Vec::new();
+                for p in &op.parameters {
+                    let named = names.contains(&norm(&p.name));
+                    let marked = marked_secret(&service.spec, p);
+                    if p.location == ParamIn::Path {
+                        if named || marked {
+                            secret_paths.push(p.name.clone());
+                        }
+                    } else if marked && !named {
+                        names.push(norm(&p.name));
+                    }
+                }
+                if !secret_paths.is_empty() {
+                    paths.insert((s, o), secret_paths);
                 }
             }
         }
-        SecretParams {
-            names: names.iter().map(|n| n.to_ascii_lowercase()).collect(),
-            marked,
-        }
+        SecretParams { names, paths }
     }
 
-    /// The secret values a case sends to operation `o` of service `s`.
-    pub fn values(&self, s: usize, o: usize, case: &Case) -> Vec<String> {
+    /// Every name whose values are redacted wherever they travel.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The values a case sends in secret path parameters of operation `o` of service `s`.
+    pub fn path_values(&self, s: usize, o: usize, case: &Case) -> Vec<String> {
+        let Some(secret) = self.paths.get(&(s, o)) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        let marked = self.marked.get(&(s, o));
-        let slots = [
-            (ParamIn::Path, &case.path),
-            (ParamIn::Query, &case.query),
-            (ParamIn::Header, &case.headers),
-            (ParamIn::Cookie, &case.cookies),
-        ];
-        for (location, values) in slots {
-            for (name, value) in values {
-                let secret = marked
-                    .is_some_and(|m| m.iter().any(|(l, n)| *l == location && n == name))
-                    || self.names.contains(&name.to_ascii_lowercase());
-                if secret {
-                    collect_strings(value, &mut out);
-                }
+        for (name, value) in &case.path {
+            if secret.contains(name) {
+                collect_strings(value, &mut out);
             }
-        }
-        if !self.names.is_empty()
-            && let Some(body) = &case.body
-            && let crate::generate::case::BodyContent::Value(v) = &body.content
-        {
-            self.body_values(v, &mut out);
         }
         out.retain(|v| v.len() >= MIN_SECRET);
         out
-    }
-
-    fn body_values(&self, v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                for (k, v) in m {
-                    if self.names.contains(&k.to_ascii_lowercase()) {
-                        collect_strings(v, out);
-                    } else {
-                        self.body_values(v, out);
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|v| self.body_values(v, out)),
-            _ => {}
-        }
     }
 }
 

@@ -504,8 +504,11 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
     let collector = Arc::new(Collector::new(
         run_info,
         crate::report::coverage::services(&suite, &unit_list),
-        crate::report::coverage::SecretParams::new(&suite, &config.redact_names()),
     ));
+    let secret_params = crate::report::coverage::SecretParams::new(&suite, &config.redact_names());
+    for name in secret_params.names() {
+        redactor.field(name);
+    }
     let shared = Arc::new(Shared {
         suite,
         units,
@@ -530,6 +533,7 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
         progress,
         ledger,
         events: collector.clone(),
+        secret_params,
     });
     eprintln!(
         "kontrakt: {operations} operation{} in {services} service{}, seed {seed}{}",

@@ -83,6 +83,9 @@ pub struct Shared {
     pub ledger: Option<Arc<super::ledger::Ledger>>,
     /// Takes the run's events (requests sent, trials judged): the reports are built from them.
     pub events: Arc<dyn Listener>,
+    /// Parameters whose values are personal or secret (their path values are learned by the
+    /// redactor as they are sent).
+    pub secret_params: crate::report::coverage::SecretParams,
 }
 
 impl Shared {
@@ -96,6 +99,12 @@ impl Shared {
 
     /// Reports a request sent to a unit's operation.
     pub fn sent(&self, unit: &Unit, source: Source<'_>, exchange: &Exchange) {
+        for v in self
+            .secret_params
+            .path_values(unit.service, unit.operation, &exchange.case)
+        {
+            self.redactor.learn(v);
+        }
         self.events.event(Event::Exchange {
             operation: Some(&unit.name),
             source,

@@ -39,6 +39,7 @@ mod load;
 mod mock;
 mod mock_abuse;
 mod model;
+mod redaction;
 mod regressions;
 mod run_transport;
 mod scenarios;
