@@ -41,6 +41,7 @@ mod mock_abuse;
 mod model;
 mod redaction;
 mod regressions;
+mod report_formats;
 mod run_transport;
 mod scenarios;
 mod source_map;
