@@ -295,7 +295,10 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
             Some(url)
         }
         Target::Url(url) => {
-            eprintln!("kontrakt: testing against {url}");
+            eprintln!(
+                "kontrakt: testing against {}",
+                Redactor::new().redact_url(url)
+            );
             Some(url.clone())
         }
         Target::Servers => None,
