@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::model::{Coverage, Hit, Location, OperationReport, ServiceReport};
-use crate::generate::case::{Case, Phase};
+use crate::generate::case::{Case, Phase, Probe};
 use crate::run::suite::Suite;
 use crate::spec::Spec;
 use crate::spec::model::{Operation, ParamIn, StatusSpec};
@@ -126,6 +126,10 @@ fn scalar(v: &Value) -> String {
 /// Counts what one exchange exercised: its response's documented status (or an undocumented
 /// one), and for requests meant to be valid, the parameters, enum values and examples sent.
 pub fn touch(c: &mut Coverage, case: &Case, status: Option<u16>) {
+    // An undeclared method is not this operation: its 405 says nothing of the contract.
+    if matches!(case.probe, Some(Probe::UndeclaredMethod(_))) {
+        return;
+    }
     if let Some(status) = status {
         let specs: Vec<(usize, StatusSpec)> = c
             .statuses
