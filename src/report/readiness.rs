@@ -729,6 +729,174 @@ fn unplaced_step_operation(reports: &[Report], id: &str, role: &str) -> Operatio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::{
+        Coverage, OperationReport, RunInfo, ServiceReport, TestKind, TestRecord,
+    };
+
+    fn report(outcomes: &[(&str, TestKind, Outcome)], sent: u64) -> Report {
+        let op = |name: &str| OperationReport {
+            id: format!("sager-1.0.0::{name}"),
+            method: "GET".into(),
+            path: format!("/{name}"),
+            operation_id: Some(name.into()),
+            location: None,
+            skipped: None,
+            sent: [("examples".to_string(), sent)].into_iter().collect(),
+            not_sent: 0,
+            coverage: Coverage::default(),
+        };
+        let mut run = RunInfo::blank();
+        run.id = "20261123T000000Z".into();
+        run.started = "2026-11-23T00:00:00.000Z".into();
+        run.target = "https://api.test.example".into();
+        run.environment = Some("test".into());
+        let service = ServiceReport {
+            name: "sager-1.0.0".into(),
+            title: "Sager".into(),
+            version: "1.0.0".into(),
+            file: "no/such/sager.yaml".into(),
+            sha256: "ab".repeat(32),
+            operations: vec![op("hentSag"), op("listSager")],
+        };
+        let mut r = Report::new(run, vec![service]);
+        for (name, kind, outcome) in outcomes {
+            let operation = name
+                .rsplit("::")
+                .nth(1)
+                .map(|o| format!("sager-1.0.0::{o}"));
+            r.tests.push(TestRecord {
+                name: name.to_string(),
+                kind: *kind,
+                operation: if *kind == TestKind::Step {
+                    Some("sager-1.0.0::hentSag".into())
+                } else {
+                    operation
+                },
+                check: None,
+                outcome: *outcome,
+                message: None,
+                text: None,
+                location: None,
+                exchange: None,
+            });
+        }
+        r.summarize();
+        r
+    }
+
+    #[test]
+    fn ready_only_when_everything_in_scope_passed_in_the_test_environment() {
+        let all = [
+            (
+                "sager-1.0.0::hentSag::status",
+                TestKind::Check,
+                Outcome::Passed,
+            ),
+            (
+                "sager-1.0.0::listSager::status",
+                TestKind::Check,
+                Outcome::Passed,
+            ),
+            (
+                "suite::sagsbehandler::flow::hent",
+                TestKind::Step,
+                Outcome::Passed,
+            ),
+        ];
+        let r = report(&all, 3);
+        let ready = build(std::slice::from_ref(&r), &Inputs::default()).unwrap();
+        assert!(ready.verdict.ready, "{:?}", ready.verdict);
+        assert_eq!(ready.roles[0].name, "sagsbehandler");
+        assert_eq!(ready.roles[0].operations.len(), 1);
+        assert_eq!(
+            ready.roles[0].operations[0].tested_at.as_deref(),
+            Some("2026-11-23T00:00:00.000Z")
+        );
+
+        // A failure, and an operation none of whose tests ran.
+        let r = report(
+            &[
+                (
+                    "sager-1.0.0::hentSag::status",
+                    TestKind::Check,
+                    Outcome::Failed,
+                ),
+                (
+                    "suite::sagsbehandler::flow::hent",
+                    TestKind::Step,
+                    Outcome::Passed,
+                ),
+            ],
+            3,
+        );
+        let not = build(std::slice::from_ref(&r), &Inputs::default()).unwrap();
+        assert!(!not.verdict.ready);
+        assert!(not.verdict.blockers.contains(&Blocker::Failed {
+            operations: vec!["sager-1.0.0::hentSag".into()]
+        }));
+        assert!(not.verdict.blockers.contains(&Blocker::NotTested {
+            operations: vec!["sager-1.0.0::listSager".into()]
+        }));
+        assert_eq!(not.not_tested[0].reason, Reason::NotRun);
+
+        // Passing checks with no request sent are not a test.
+        let r = report(&all, 0);
+        let empty = build(std::slice::from_ref(&r), &Inputs::default()).unwrap();
+        assert_eq!(empty.services[0].operations[0].status, Status::NotTested);
+        assert_eq!(
+            empty.services[0].operations[0].reason,
+            Some(Reason::NoRequest)
+        );
+
+        // An unknown environment and a role with nothing to test block too.
+        let mut r = report(&all, 3);
+        r.run.environment = None;
+        let inputs = Inputs {
+            roles: vec!["revisor".into()],
+            ..Inputs::default()
+        };
+        let blocked = build(std::slice::from_ref(&r), &inputs).unwrap();
+        assert!(matches!(
+            blocked.verdict.blockers[0],
+            Blocker::NotTestEnvironment {
+                environment_kind: EnvKind::Unknown,
+                ..
+            }
+        ));
+        assert!(
+            blocked
+                .verdict
+                .blockers
+                .contains(&Blocker::RoleWithoutOperations {
+                    role: "revisor".into()
+                })
+        );
+    }
+
+    #[test]
+    fn digests_detect_edits_section_by_section() {
+        let r = report(
+            &[(
+                "sager-1.0.0::hentSag::status",
+                TestKind::Check,
+                Outcome::Passed,
+            )],
+            1,
+        );
+        let ready = build(std::slice::from_ref(&r), &Inputs::default()).unwrap();
+        let read = |_: &std::path::Path| -> Result<Report, String> { Err("unused".into()) };
+        let v = digest::verify(&ready, &[], read);
+        assert!(v.mismatches.is_empty(), "{:?}", v.mismatches);
+        let mut edited = ready.clone();
+        edited.verdict.ready = true;
+        let v = digest::verify(&edited, &[], read);
+        assert_eq!(v.mismatches.len(), 2, "{:?}", v.mismatches);
+        assert!(v.mismatches[0].contains("`verdict`"));
+        let mut other = r.clone();
+        other.tests[0].outcome = Outcome::Failed;
+        let v = digest::verify(&ready, &[("r.json".into(), other)], read);
+        assert!(v.mismatches[0].contains("differs"), "{:?}", v.mismatches);
+    }
 
     #[test]
     fn scopes_name_roles_by_whole_segments() {
