@@ -40,6 +40,122 @@ pub enum Command {
     /// Exit codes: 0 everything listed is removed (or was already gone), 1 some resources could
     /// not be removed, 2 the cleanup cannot run.
     Cleanup(CleanupArgs),
+    /// The vendor's evidence for production access: which operations were tested per service
+    /// and role, when, against which specs, with what outcome (Danish or English, HTML + JSON).
+    Readiness(Box<ReadinessArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "The vendor's evidence for the production-access application.\n\n\
+Runs the conformance tests and the role scenario suites (as `kontrakt test`), or reads the JSON \
+reports of earlier runs (--results), and writes readiness.json and a printable readiness.html: \
+per service and role, each operation with whether it was tested, when, against which spec \
+(SHA-256), with which kontrakt version and with what outcome, a plain list of what was not \
+tested, and a verdict. Only runs against a `test` environment are evidence; a run against the \
+embedded mock is reported as not evidence. Digests of the reports and of the evidence make \
+edits detectable (--verify).\n\n\
+Exit codes: 0 ready, 1 not ready (something failed, was not tested, or the run was not against \
+the test environment; with --verify: the evidence was edited), 2 kontrakt could not do its job."
+)]
+pub struct ReadinessArgs {
+    /// Spec files or folders to test (as `kontrakt test`); not with --results or --verify.
+    #[arg(required_unless_present_any = ["results", "verify"], conflicts_with_all = ["results", "verify"])]
+    pub specs: Vec<PathBuf>,
+    /// Build the evidence from these JSON reports (`report.json` of earlier runs) instead of
+    /// running (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub results: Vec<PathBuf>,
+    /// Language of readiness.html and the summary.
+    #[arg(long, value_enum, default_value_t = Lang::Da)]
+    pub lang: Lang,
+    /// Where readiness.json and readiness.html go [default: reports/readiness-<run-id>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Limit the evidence to these roles (scenario suite names, e.g. likvidator; repeatable).
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
+    /// Recompute the digests of a readiness.json: exit 0 intact, 1 edited, 2 unreadable. With
+    /// --results, also check those reports against the recorded report digests.
+    #[arg(long, value_name = "FILE")]
+    pub verify: Option<PathBuf>,
+    /// Base URL of the service under test (as `kontrakt test --target`).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// A named environment from the config file; evidence needs one of kind `test`.
+    #[arg(long = "env", value_name = "NAME", conflicts_with = "target")]
+    pub environment: Option<String>,
+    /// The config file (default: kontrakt.toml in the current folder, if there is one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The auth profile from the config file (default: the environment's).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Environment variable holding a bearer token to send (instead of a profile).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Client certificate for mutual TLS: .p12/.pfx, or PEM with the key (or --client-key).
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key for --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Environment variable holding the password of a .p12 --client-cert.
+    #[arg(long, value_name = "VAR", requires = "client_cert")]
+    pub client_cert_password_env: Option<String>,
+    /// Trust the server certificates issued by the CA in this PEM file (besides the system's).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Seed for generated cases (default: random, recorded in the evidence).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Random valid cases per operation (the property-based phase).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_examples: usize,
+    /// Phases to run, comma-separated: examples, boundary, property, negative.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "examples,boundary,property,negative"
+    )]
+    pub phases: String,
+    /// Checks to run: `default`, `all`, or a comma-separated list of check ids.
+    #[arg(long, value_name = "LIST", default_value = "default")]
+    pub checks: String,
+    /// Stop sending after this many requests (what was not sent is reported as not tested).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Seconds to wait for one response.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+    /// Never send more than this, e.g. 10/s or 600/min.
+    #[arg(long, value_name = "RATE")]
+    pub rate: Option<String>,
+    /// Run only tests whose name contains this (what is left out is reported as not tested).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Match --filter and --skip exactly.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip tests whose name contains this (repeatable; reported as not tested).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+    /// Scenario suites (the roles) to run (files or folders; repeatable). Default: a `suites/`
+    /// folder beside the first spec folder.
+    #[arg(long, value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Where the run's reports go (`DIR/<run-id>/report.json` is kept as the underlying report).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// Print one character per test instead of one line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, clap::Args)]

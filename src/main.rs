@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff_command(&args),
         Command::Test(args) => kontrakt::run::command::command(&args),
         Command::Cleanup(args) => kontrakt::run::cleanup::command(&args),
+        Command::Readiness(args) => kontrakt::report::readiness::command::command(&args),
     };
     ExitCode::from(status.code() as u8)
 }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod readiness;
 pub mod write;
 
 pub use collect::{Collector, Event, Listener, Source};

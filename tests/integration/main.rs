@@ -22,6 +22,8 @@
 //!   the ledger of an interrupted run and `kontrakt cleanup`.
 //! - `scenarios`: scenario suites in `kontrakt test`: bad suites, the bundled role suites
 //!   against the mock, polling, teardown, filters, JUnit, the suite JSON Schema.
+//! - `readiness`: `kontrakt readiness` against the mock in Danish and English, from a saved
+//!   report, `--verify` intact and tampered, bad input.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -39,6 +41,7 @@ mod load;
 mod mock;
 mod mock_abuse;
 mod model;
+mod readiness;
 mod redaction;
 mod regressions;
 mod report_formats;
