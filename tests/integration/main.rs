@@ -22,6 +22,8 @@
 //!   the ledger of an interrupted run and `kontrakt cleanup`.
 //! - `scenarios`: scenario suites in `kontrakt test`: bad suites, the bundled role suites
 //!   against the mock, polling, teardown, filters, JUnit, the suite JSON Schema.
+//! - `shard`: `kontrakt test --partition` and `kontrakt report merge`: 3 shards merged equal
+//!   the whole run; refused merges and bad partitions exit 2 and leave nothing behind.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -42,6 +44,7 @@ mod model;
 mod regressions;
 mod run_transport;
 mod scenarios;
+mod shard;
 mod source_map;
 mod stateful;
 mod support;
