@@ -43,6 +43,9 @@ pub enum Command {
     /// The vendor's evidence for production access: which operations were tested per service
     /// and role, when, against which specs, with what outcome (Danish or English, HTML + JSON).
     Readiness(Box<ReadinessArgs>),
+    /// Work with saved reports: merge the shards of a partitioned run, re-render a report.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -156,6 +159,47 @@ pub struct ReadinessArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the JSON reports of a partitioned run's shards (`kontrakt test --partition`)
+    /// into one report in every format.
+    #[command(
+        long_about = "Combine the JSON reports (report.json) of a partitioned run's shards (`kontrakt test --partition hash:K/N`) into the report the whole run would have made, in every requested format.\n\nThe shards must be all N parts of one run: the same kontrakt version, seed, specs, checks and case settings; anything else is refused before anything is written.\n\nExit codes: 0 merged (whatever the tests' outcomes), 2 the shards cannot be merged or the report not written."
+    )]
+    Merge(MergeArgs),
+    /// Write a saved JSON report (report.json) again in other formats.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (report.json), one per shard.
+    #[arg(required = true, value_name = "SHARD.json")]
+    pub shards: Vec<PathBuf>,
+    /// Formats to write: junit, json, md, html, har, or all (comma-separated).
+    #[arg(long, value_name = "FORMATS", default_value = "all")]
+    pub report: String,
+    /// Write into a new folder `DIR/merged-<time>/`.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// Write into exactly this folder instead (created if missing).
+    #[arg(long, value_name = "DIR", conflicts_with = "reports")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The JSON report to render (report.json).
+    #[arg(value_name = "REPORT.json")]
+    pub report_file: PathBuf,
+    /// Formats to write: junit, json, md, html, har, or all (comma-separated).
+    #[arg(long, value_name = "FORMATS", default_value = "html,md")]
+    pub report: String,
+    /// Where to write (default: the report's own folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -357,6 +401,11 @@ pub struct TestArgs {
     /// Longest total wait for one request while the target answers 429/503, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     pub rate_deadline: u64,
+    /// Run only this shard of the cases: `hash:K/N` (by a stable hash of each case) or
+    /// `count:K/N` (round-robin), K from 1 to N. Chains and scenarios go whole to one shard;
+    /// --rate is divided by N. Merge the shards' JSON with `kontrakt report merge`.
+    #[arg(long, value_name = "KIND:K/N")]
+    pub partition: Option<String>,
     /// Send state-changing methods even to a production environment.
     #[arg(long)]
     pub allow_writes: bool,

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kontrakt::ExitStatus;
-use kontrakt::cli::{BenchArgs, CertsArgs, Cli, Command, DiffArgs, FailOn, Format, LintArgs};
+use kontrakt::cli::{
+    BenchArgs, CertsArgs, Cli, Command, DiffArgs, FailOn, Format, LintArgs, MergeArgs, RenderArgs,
+    ReportCommand,
+};
 use kontrakt::diff;
 use kontrakt::lint::{self, rules::RULES};
 
@@ -27,8 +30,112 @@ fn main() -> ExitCode {
         Command::Test(args) => kontrakt::run::command::command(&args),
         Command::Cleanup(args) => kontrakt::run::cleanup::command(&args),
         Command::Readiness(args) => kontrakt::report::readiness::command::command(&args),
+        Command::Report(ReportCommand::Merge(args)) => merge_command(&args),
+        Command::Report(ReportCommand::Render(args)) => render_command(&args),
     };
     ExitCode::from(status.code() as u8)
+}
+
+/// `kontrakt report merge`: checks that the files are all shards of one run, merges them and
+/// writes every requested format; any refusal is one line and exit 2, with nothing written.
+fn merge_command(args: &MergeArgs) -> ExitStatus {
+    use kontrakt::report::merge;
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("kontrakt report merge: {e}");
+        ExitStatus::Failure
+    };
+    let formats = match kontrakt::report::Format::parse_list(&args.report) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return fail(&"--report: no format given"),
+        Err(e) => return fail(&format!("--report: {e}")),
+    };
+    let shards = match merge::read_all(&args.shards) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    // Refused before a folder is made, so a refusal leaves nothing behind.
+    if let Err(e) = merge::check(&shards) {
+        return fail(&e);
+    }
+    let now = kontrakt::report::model::now_unix_ms();
+    let (dir, id, fresh) = match &args.out {
+        Some(dir) => (dir.clone(), merge::merged_id(now), false),
+        None => match merge::new_dir(&args.reports, now) {
+            Ok((dir, id)) => (dir, id, true),
+            Err(e) => return fail(&e),
+        },
+    };
+    let count = shards.len();
+    let report = match merge::merge(shards, id) {
+        Ok(r) => r,
+        Err(e) => {
+            if fresh {
+                let _ = std::fs::remove_dir(&dir);
+            }
+            return fail(&e);
+        }
+    };
+    match merge::write_all(&report, &dir, &formats, fresh) {
+        Ok(written) => {
+            let s = &report.summary;
+            eprintln!(
+                "kontrakt: merged {count} shards: {} tests ({} passed, {} failed, {} skipped), {} requests; written to {}: {}",
+                s.tests,
+                s.passed,
+                s.failed,
+                s.skipped,
+                s.exchanges,
+                dir.display(),
+                file_names(&written)
+            );
+            ExitStatus::Clean
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// `kontrakt report render`: a saved JSON report written again in other formats.
+fn render_command(args: &RenderArgs) -> ExitStatus {
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("kontrakt report render: {e}");
+        ExitStatus::Failure
+    };
+    let formats = match kontrakt::report::Format::parse_list(&args.report) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => return fail(&"--report: no format given"),
+        Err(e) => return fail(&format!("--report: {e}")),
+    };
+    let report = match kontrakt::report::json::read(&args.report_file) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let dir = match &args.out {
+        Some(d) => d.clone(),
+        None => match args.report_file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        },
+    };
+    match kontrakt::report::merge::write_all(&report, &dir, &formats, false) {
+        Ok(written) => {
+            eprintln!(
+                "kontrakt: written to {}: {}",
+                dir.display(),
+                file_names(&written)
+            );
+            ExitStatus::Clean
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn file_names(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes to stdout; a closed pipe (`kontrakt lint … | head`) is not an error.

@@ -15,6 +15,7 @@ use libtest_mimic::{Arguments, Trial};
 use super::auth::AuthSession;
 use super::http::{ClientOptions, Event, HttpClient, Sender, load_identity};
 use super::limiter::{Limiter, RateSpec};
+use super::partition::{Shard, split_rate};
 use super::progress::Progress;
 use super::runner::{self, Budget, Settings, Shared, Unit, is_safe};
 use super::suite;
@@ -133,6 +134,16 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
         ),
         None => None,
     };
+    let shard = match &args.partition {
+        Some(p) => Some(p.parse::<Shard>().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    if shard.is_some() && args.replay.is_some() {
+        return Err(
+            "--partition and --replay cannot be combined: a replay sends the one case it names"
+                .into(),
+        );
+    }
     let formats = match &args.report {
         Some(r) => Format::parse_list(r).map_err(|e| format!("--report: {e}"))?,
         None => Vec::new(),
@@ -158,6 +169,18 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
     let safe_only =
         production && !(args.allow_writes || environment.as_ref().is_some_and(|e| e.allow_writes));
     let rate = rate.or_else(|| environment.as_ref().and_then(|e| e.rate));
+    // The target's limit holds for all shards together: each takes its part.
+    let rate = match (rate, shard) {
+        (Some(r), Some(s)) if s.0.count > 1 => {
+            let part = split_rate(r, s.0.count);
+            eprintln!(
+                "kontrakt: shard {s}: the rate {r} is shared by {} shards, so this one sends at most {part}",
+                s.0.count
+            );
+            Some(part)
+        }
+        (r, _) => r,
+    };
 
     let seed = args.seed.unwrap_or_else(rand::random);
     let suite = suite::load(&args.specs)?;
@@ -498,6 +521,7 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
             skip: args.skip.clone(),
             replay: args.replay.clone(),
         },
+        partition: shard.map(|s| s.0),
         ..RunInfo::blank()
     };
     let unit_list: Vec<_> = units
@@ -527,6 +551,7 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
             shrink_budget: SHRINK_BUDGET,
             show_limit: SHOW_LIMIT,
             replay_command,
+            partition: shard.map(|s| s.0),
         },
         sender,
         handle: runtime.handle().clone(),
@@ -539,9 +564,13 @@ pub fn run(args: &TestArgs) -> Result<(ExitStatus, Option<crate::report::Report>
         secret_params,
     });
     eprintln!(
-        "kontrakt: {operations} operation{} in {services} service{}, seed {seed}{}",
+        "kontrakt: {operations} operation{} in {services} service{}, seed {seed}{}{}",
         if operations == 1 { "" } else { "s" },
         if services == 1 { "" } else { "s" },
+        match shard {
+            Some(s) => format!(", shard {s} (only this shard's cases, chains and scenarios)"),
+            None => String::new(),
+        },
         if safe_only {
             ", production: safe methods only"
         } else {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod ledger;
 pub mod limiter;
+pub mod partition;
 pub mod progress;
 pub mod runner;
 pub mod suite;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{Completion, Failed, Trial};
 
 use super::http::{Credentials, Sender};
+use super::partition::{Shard, case_key};
 use super::progress::Progress;
 use super::suite::Suite;
 use crate::check::reproduce::{curl, show_request, show_response};
@@ -21,7 +22,8 @@ use crate::generate::case::{Case, Phase, Probe};
 use crate::generate::cases::{CaseOptions, OperationCases};
 use crate::generate::request::build_request;
 use crate::redact::Redactor;
-use crate::report::model::{Location, Outcome, TestKind};
+use crate::report::merge::NOT_IN_THIS_SHARD;
+use crate::report::model::{Location, Outcome, Partition, TestKind};
 use crate::report::{Event, Listener, Source};
 use crate::spec::Operation;
 
@@ -54,6 +56,9 @@ pub struct Settings {
     pub show_limit: usize,
     /// `kontrakt test specs/ --target URL --seed N`: the start of every replay command.
     pub replay_command: String,
+    /// This run is one shard of a partitioned run (`--partition`): it sends only its cases,
+    /// chains and scenarios.
+    pub partition: Option<Partition>,
 }
 
 /// What an operation's cases produced.
@@ -64,6 +69,8 @@ pub struct UnitRun {
     pub not_sent: usize,
     /// Cases could not be generated.
     pub error: Option<String>,
+    /// Cases left to the other shards of a partitioned run.
+    pub elsewhere: usize,
 }
 
 /// Everything the trials share.
@@ -203,6 +210,9 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
             Err(e) => runs[u].error = Some(e),
         }
     }
+    if let Some(p) = shared.settings.partition {
+        keep_own_cases(&shared, Shard(p), &mut work, &mut runs);
+    }
     let total: usize = work.iter().map(|(_, c)| c.len()).sum();
     shared.progress.start();
     shared.progress.add_total(total as u64);
@@ -304,6 +314,27 @@ pub async fn execute(shared: Arc<Shared>, selected: &[usize]) -> Result<Vec<Unit
         run.not_sent = not_sent[u].load(Ordering::Relaxed) as usize;
     }
     Ok(runs)
+}
+
+/// Drops the cases that belong to the other shards, counting them per unit. `count` deals the
+/// run's cases round-robin in the order they would be sent (units, then each unit's cases).
+fn keep_own_cases(
+    shared: &Shared,
+    shard: Shard,
+    work: &mut [(usize, Vec<Case>)],
+    runs: &mut [UnitRun],
+) {
+    let mut position = 0;
+    for (u, cases) in work.iter_mut() {
+        let name = &shared.units[*u].name;
+        let before = cases.len();
+        cases.retain(|c| {
+            let own = shard.owns(&case_key(name, &c.replay_key()), position);
+            position += 1;
+            own
+        });
+        runs[*u].elsewhere = before - cases.len();
+    }
 }
 
 /// One request before the run: a target that does not answer, or a TLS handshake that fails,
@@ -456,9 +487,14 @@ fn judge_trial(
     }
     if run.exchanges.is_empty() {
         return Ok(Completion::ignored_with(if run.not_sent > 0 {
-            "the request budget (--max-requests) ran out before this operation"
+            "the request budget (--max-requests) ran out before this operation".to_string()
+        } else if run.elsewhere > 0 {
+            format!(
+                "{NOT_IN_THIS_SHARD}: its {} cases ran in the other shards",
+                run.elsewhere
+            )
         } else {
-            "no cases"
+            "no cases".to_string()
         }));
     }
     let service = &shared.suite.services[unit.service];

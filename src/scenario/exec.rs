@@ -57,6 +57,8 @@ pub struct ScenarioRun {
     pub requests: u64,
     /// From the scenario's first request to its last answer.
     pub elapsed: std::time::Duration,
+    /// The scenario belongs to another shard of a partitioned run: every step is skipped here.
+    pub elsewhere: bool,
 }
 
 /// `12 scenario steps in 3 scenarios: 14 requests in 0.2 s (60 steps/s)` for a run of
@@ -65,11 +67,13 @@ pub fn summary(
     runs: &HashMap<(usize, usize), ScenarioRun>,
     wall: std::time::Duration,
 ) -> Option<String> {
-    if runs.is_empty() {
+    let ran = runs.values().filter(|r| !r.elsewhere).count();
+    if ran == 0 {
         return None;
     }
     let steps: usize = runs
         .values()
+        .filter(|r| !r.elsewhere)
         .map(|r| {
             r.steps
                 .iter()
@@ -80,8 +84,7 @@ pub fn summary(
     let requests: u64 = runs.values().map(|r| r.requests).sum();
     let wall = wall.as_secs_f64();
     Some(format!(
-        "{steps} scenario steps in {} scenarios: {requests} requests in {wall:.2} s ({:.0} steps/s)",
-        runs.len(),
+        "{steps} scenario steps in {ran} scenarios: {requests} requests in {wall:.2} s ({:.0} steps/s)",
         steps as f64 / wall.max(1e-3)
     ))
 }
@@ -119,14 +122,33 @@ pub async fn run_all(
         shared.settings.concurrency.max(1),
     ));
     let mut tasks = tokio::task::JoinSet::new();
-    for (f, s) in selected {
+    let mut out = HashMap::new();
+    for (position, (f, s)) in selected.into_iter().enumerate() {
+        // A scenario's steps depend on each other: the whole scenario goes to one shard.
+        let key = format!(
+            "scenario\u{0}{}::{}",
+            plan.files[f].name, plan.files[f].scenarios[s].name
+        );
+        if !crate::run::partition::owns(shared.settings.partition, &key, position) {
+            let reason = format!(
+                "{}: the scenario ran in another shard",
+                crate::report::merge::NOT_IN_THIS_SHARD
+            );
+            let steps = plan.files[f].scenarios[s].steps.len();
+            let run = ScenarioRun {
+                steps: vec![StepVerdict::Skipped(reason); steps],
+                elsewhere: true,
+                ..ScenarioRun::default()
+            };
+            out.insert((f, s), run);
+            continue;
+        }
         let (shared, plan, semaphore) = (shared.clone(), plan.clone(), semaphore.clone());
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
             ((f, s), run_scenario(&shared, &plan, f, s).await)
         });
     }
-    let mut out = HashMap::new();
     while let Some(r) = tasks.join_next().await {
         if let Ok((k, v)) = r {
             out.insert(k, v);

@@ -100,6 +100,8 @@ pub struct ChainRun {
     pub steps: Vec<(StepRole, usize)>,
     /// Why the chain stopped before its end, if it did.
     pub stopped: Option<String>,
+    /// The chain belongs to another shard of a partitioned run and was not run here.
+    pub elsewhere: bool,
 }
 
 /// The lone parameter name of `template` = `parent/{p}`.
@@ -529,7 +531,16 @@ pub async fn execute(shared: Arc<Shared>, planned: Arc<Vec<Planned>>) -> Vec<Cha
         shared.settings.concurrency.max(1),
     ));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut out: Vec<ChainRun> = vec![ChainRun::default(); planned.len()];
+    let mut ran = 0;
     for i in 0..planned.len() {
+        // A chain's steps build on each other: the whole chain goes to one shard.
+        let key = chain_key(&shared, &planned[i].chain);
+        if !crate::run::partition::owns(shared.settings.partition, &key, i) {
+            out[i].elsewhere = true;
+            continue;
+        }
+        ran += 1;
         let (shared, planned, units, semaphore) = (
             shared.clone(),
             planned.clone(),
@@ -541,21 +552,31 @@ pub async fn execute(shared: Arc<Shared>, planned: Arc<Vec<Planned>>) -> Vec<Cha
             (i, run_chain(&shared, &units, &planned[i].chain).await)
         });
     }
-    let mut out: Vec<ChainRun> = vec![ChainRun::default(); planned.len()];
     while let Some(r) = tasks.join_next().await {
         if let Ok((i, run)) = r {
             out[i] = run;
         }
     }
-    if !planned.is_empty() {
+    if ran > 0 {
         let requests: usize = out.iter().map(|r| r.exchanges.len()).sum();
         eprintln!(
-            "kontrakt: stateful phase: {} chains, {requests} requests in {:.1} s",
-            planned.len(),
+            "kontrakt: stateful phase: {ran} chains, {requests} requests in {:.1} s",
             started.elapsed().as_secs_f64()
         );
     }
     out
+}
+
+/// The name a chain is sharded by: its service, create and read operations (the same in every
+/// shard, whatever the filters keep of its trials).
+fn chain_key(shared: &Shared, chain: &Chain) -> String {
+    let model = &shared.suite.services[chain.service].model;
+    format!(
+        "chain\u{0}{}::{}::{}",
+        shared.suite.services[chain.service].name,
+        operation_name(&model.operations[chain.create]),
+        operation_name(&model.operations[chain.read])
+    )
 }
 
 fn role_name(role: StepRole) -> &'static str {
@@ -581,6 +602,12 @@ fn judge(
     let Some(judge_chain) = trial.check.judge_chain else {
         return Ok(Completion::ignored_with("not a chain check"));
     };
+    if run.elsewhere {
+        return Ok(Completion::ignored_with(format!(
+            "{}: the chain ran in another shard",
+            crate::report::merge::NOT_IN_THIS_SHARD
+        )));
+    }
     // Steps that matter to this trial: an id-consistency trial sees its own consumer only.
     let (steps, exchanges): (Vec<(StepRole, usize)>, Vec<Exchange>) = run
         .steps

@@ -24,6 +24,8 @@
 //!   against the mock, polling, teardown, filters, JUnit, the suite JSON Schema.
 //! - `readiness`: `kontrakt readiness` against the mock in Danish and English, from a saved
 //!   report, `--verify` intact and tampered, bad input.
+//! - `shard`: `kontrakt test --partition` and `kontrakt report merge`: 3 shards merged equal
+//!   the whole run; refused merges and bad partitions exit 2 and leave nothing behind.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -47,6 +49,7 @@ mod regressions;
 mod report_formats;
 mod run_transport;
 mod scenarios;
+mod shard;
 mod source_map;
 mod stateful;
 mod support;
