@@ -6,12 +6,14 @@
 //! regard to case), responses by status key, media types and headers by name. Schemas are
 //! compared by meaning in [`super::schema`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 use serde_json::{Value, json};
 
 use super::delta::{Area, Delta, Flags, Kind, Lifecycle, Site};
-use super::schema::SchemaDiff;
+use super::schema::{FxMap, Memo, Reported, SchemaDiff};
 use crate::spec::model::{self, MediaType, Operation, ParamIn, Parameter, StatusSpec};
 use crate::spec::{Loc, Spec};
 
@@ -52,18 +54,24 @@ pub struct Base {
     pub subject: String,
 }
 
+/// Positions already looked up, old side and new: a shared schema's changes are reported
+/// under several operations at the same places, and finding a place in a large file is slow.
+type Positions = Rc<RefCell<[FxMap<Loc, crate::spec::Position>; 2]>>;
+
 /// Collects deltas for one root, filling in positions; a probe only counts them.
 pub struct Emitter<'s> {
     specs: Option<(&'s Spec, &'s Spec)>,
+    positions: Positions,
     base: Base,
     deltas: Vec<Delta>,
     count: usize,
 }
 
 impl<'s> Emitter<'s> {
-    fn new(old: &'s Spec, new: &'s Spec, base: Base) -> Self {
+    fn new(old: &'s Spec, new: &'s Spec, base: Base, positions: Positions) -> Self {
         Emitter {
             specs: Some((old, new)),
+            positions,
             base,
             deltas: Vec::new(),
             count: 0,
@@ -74,6 +82,7 @@ impl<'s> Emitter<'s> {
     pub fn probe() -> Emitter<'static> {
         Emitter {
             specs: None,
+            positions: Positions::default(),
             base: Base {
                 area: Area::Info,
                 operation: None,
@@ -111,6 +120,19 @@ impl<'s> Emitter<'s> {
         }
     }
 
+    /// The site of `loc` in `spec` (side 0 old, 1 new), its position looked up once.
+    fn site(&self, side: usize, spec: &Spec, loc: &Loc) -> Site {
+        let mut positions = self.positions.borrow_mut();
+        let position = positions[side]
+            .entry(loc.clone())
+            .or_insert_with(|| spec.position(loc))
+            .clone();
+        Site {
+            loc: loc.clone(),
+            position,
+        }
+    }
+
     /// A delta on both sides: sites at the keyword when it is written there, else the schema.
     #[allow(clippy::too_many_arguments)]
     pub fn schema(
@@ -130,17 +152,17 @@ impl<'s> Emitter<'s> {
         let Some((old, new)) = self.specs else {
             return;
         };
-        let pick = |spec: &Spec, kw: &Loc, schema: &Loc| {
+        let pick = |side: usize, spec: &Spec, kw: &Loc, schema: &Loc| {
             let loc = if spec.get(kw).is_some() { kw } else { schema };
-            site(spec, loc)
+            self.site(side, spec, loc)
         };
         let delta = Delta {
             kind,
             area: self.base.area,
             operation: self.base.operation.clone(),
             subject: self.subject(path),
-            old: Some(pick(old, old_kw, old_schema)),
-            new: Some(pick(new, new_kw, new_schema)),
+            old: Some(pick(0, old, old_kw, old_schema)),
+            new: Some(pick(1, new, new_kw, new_schema)),
             old_value: non_null(old_value),
             new_value: non_null(new_value),
             flags,
@@ -172,8 +194,8 @@ impl<'s> Emitter<'s> {
             area: self.base.area,
             operation: self.base.operation.clone(),
             subject: self.subject(path),
-            old: old_loc.map(|l| site(old, l)),
-            new: new_loc.map(|l| site(new, l)),
+            old: old_loc.map(|l| self.site(0, old, l)),
+            new: new_loc.map(|l| self.site(1, new, l)),
             old_value: non_null(old_value),
             new_value: non_null(new_value),
             flags,
@@ -186,13 +208,6 @@ impl<'s> Emitter<'s> {
 
 fn non_null(v: Value) -> Option<Value> {
     (!v.is_null()).then_some(v)
-}
-
-fn site(spec: &Spec, loc: &Loc) -> Site {
-    Site {
-        loc: loc.clone(),
-        position: spec.position(loc),
-    }
 }
 
 /// A path template with parameter names blanked: `/sager/{}/krav/{}`.
@@ -257,21 +272,32 @@ struct Differ<'s> {
     old: &'s Spec,
     new: &'s Spec,
     deltas: Vec<Delta>,
-    known: HashMap<(Loc, Loc), bool>,
-    reported: HashMap<(Loc, Loc, Area), usize>,
+    memo: Memo<'s>,
+    reported: Reported,
+    positions: Positions,
     elided: usize,
 }
 
 /// Compares two loaded specs.
 pub fn compare<'s>(old: &'s Spec, new: &'s Spec) -> SpecDiff<'s> {
-    let old_model = model::build(old);
-    let new_model = model::build(new);
+    compare_models(old, new, &model::build(old), &model::build(new))
+}
+
+/// [`compare`] with the operation models of both specs already built (a caller that needs a
+/// model itself builds it once).
+pub fn compare_models<'s>(
+    old: &'s Spec,
+    new: &'s Spec,
+    old_model: &model::Model,
+    new_model: &model::Model,
+) -> SpecDiff<'s> {
     let mut d = Differ {
         old,
         new,
         deltas: Vec::new(),
-        known: HashMap::new(),
-        reported: HashMap::new(),
+        memo: Memo::new(old, new),
+        reported: Reported::default(),
+        positions: Positions::default(),
         elided: 0,
     };
     let version = |s: &Spec| {
@@ -424,6 +450,7 @@ impl<'s> Differ<'s> {
                 operation_key,
                 subject,
             },
+            self.positions.clone(),
         )
     }
 
@@ -432,7 +459,7 @@ impl<'s> Differ<'s> {
     }
 
     fn schema(&mut self, e: &mut Emitter<'s>, o: &Loc, n: &Loc) {
-        let mut s = SchemaDiff::new(self.old, self.new, &mut self.known);
+        let mut s = SchemaDiff::new(&mut self.memo);
         s.reported = Some(&mut self.reported);
         s.area = e.base.area;
         s.compare(e, o, n, "");

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::compare::compare;
+use super::compare::compare_models;
 use super::fragments;
 use super::policy::{Change, Context, Release, judge};
 use super::rule::{self, Level};
@@ -319,6 +319,7 @@ fn release_of(
     o: &Entry,
     n: &Entry,
     old_spec: &Spec,
+    old_model: &spec::Model,
     policy: Option<&Policy>,
     notes: &mut Vec<String>,
 ) -> Release {
@@ -346,8 +347,7 @@ fn release_of(
         ));
     }
     let mut operation_notice_days = std::collections::BTreeMap::new();
-    let model = spec::model::build(old_spec);
-    for op in &model.operations {
+    for op in &old_model.operations {
         let level = op
             .extensions
             .get("x-stability-level")
@@ -382,12 +382,23 @@ fn diff_pair(
     let old_spec = spec::load(old)?;
     let new_spec = spec::load(new)?;
     let policy = policy_for(ne, j)?;
+    // Built once: the release's per-operation notice periods and the comparison share them.
+    let (old_model, new_model) = (spec::model::build(&old_spec), spec::model::build(&new_spec));
     let mut notes = Vec::new();
     let release = match (oe, ne) {
-        (Some(o), Some(n)) => Some(release_of(o, n, &old_spec, policy.as_ref(), &mut notes)),
+        (Some(o), Some(n)) => Some(release_of(
+            o,
+            n,
+            &old_spec,
+            &old_model,
+            policy.as_ref(),
+            &mut notes,
+        )),
         _ => None,
     };
-    let mut diff = compare(&old_spec, &new_spec);
+    let mut diff = compare_models(&old_spec, &new_spec, &old_model, &new_model);
+    // The models are only needed to pair operations.
+    drop((old_model, new_model));
     diff.release = release.clone();
     let unrelated = diff.unrelated();
     let fired = if unrelated {

@@ -7,6 +7,7 @@
 //! Recursion is cycle-safe: a pair of (old, new) locations being compared is not entered again.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value, json};
 
@@ -66,6 +67,11 @@ impl<'s> Effective<'s> {
     /// change).
     pub fn of(spec: &'s Spec, loc: &Loc) -> Option<Effective<'s>> {
         let target = spec.deref(loc).ok()?;
+        Some(Effective::at(spec, target))
+    }
+
+    /// The effective schema at `target`, a location that is not a reference.
+    fn at(spec: &'s Spec, target: Loc) -> Effective<'s> {
         let mut eff = Effective {
             loc: target.clone(),
             types: None,
@@ -92,7 +98,7 @@ impl<'s> Effective<'s> {
         };
         let mut seen = Vec::new();
         eff.merge(spec, &target, 0, &mut seen);
-        Some(eff)
+        eff
     }
 
     /// Adds the constraints of the schema at `loc` (already dereferenced) and its `allOf` members.
@@ -315,21 +321,151 @@ pub fn types_accept(outer: &Value, inner: &Value) -> bool {
         .all(|t| outer.contains(t) || (t == "integer" && outer.iter().any(|o| o == "number")))
 }
 
+/// A fast hasher for the diff's own tables (FxHash: locations and small integer keys; the
+/// default SipHash dominated the time of comparing large specs).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // Spread the high bits into the low ones the table indexes by.
+        let h = self.0;
+        h ^ (h >> 29)
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A `HashSet` with [`FxHasher`].
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// The schemas of one side, interned: every location asked about maps to the id of the schema
+/// its `$ref` chain ends at (`None` when the chain is broken), so pairs of schemas are compared
+/// and remembered as two integers instead of two pointer strings, and a location is looked up
+/// in the document once.
+pub struct Schemas<'s> {
+    spec: &'s Spec,
+    ids: FxMap<Loc, Option<u32>>,
+    targets: Vec<Loc>,
+}
+
+impl<'s> Schemas<'s> {
+    pub fn new(spec: &'s Spec) -> Self {
+        Schemas {
+            spec,
+            ids: FxMap::default(),
+            targets: Vec::new(),
+        }
+    }
+
+    /// The id of the schema at `loc` after its ref chain.
+    fn id(&mut self, loc: &Loc) -> Option<u32> {
+        if let Some(id) = self.ids.get(loc) {
+            return *id;
+        }
+        let id = match self.spec.deref(loc) {
+            Ok(target) if target == *loc => Some(self.add(target)),
+            Ok(target) => match self.ids.get(&target) {
+                Some(id) => *id,
+                None => {
+                    let id = self.add(target.clone());
+                    self.ids.insert(target, Some(id));
+                    Some(id)
+                }
+            },
+            Err(_) => None,
+        };
+        self.ids.insert(loc.clone(), id);
+        id
+    }
+
+    fn add(&mut self, target: Loc) -> u32 {
+        self.targets.push(target);
+        (self.targets.len() - 1) as u32
+    }
+
+    fn effective(&self, id: u32) -> Effective<'s> {
+        Effective::at(self.spec, self.targets[id as usize].clone())
+    }
+}
+
+/// What the comparisons of one diff share: both sides' interned schemas, and which pairs are
+/// known to be equal or to differ.
+pub struct Memo<'s> {
+    pub old: Schemas<'s>,
+    pub new: Schemas<'s>,
+    /// Pairs already compared: `true` when equal. Valid across roots, since whether two schemas
+    /// differ does not depend on where they are used; only the wording of a delta does.
+    known: FxMap<(u32, u32), bool>,
+}
+
+impl<'s> Memo<'s> {
+    pub fn new(old: &'s Spec, new: &'s Spec) -> Self {
+        Memo {
+            old: Schemas::new(old),
+            new: Schemas::new(new),
+            known: FxMap::default(),
+        }
+    }
+}
+
+/// For each differing pair of schemas (by interned id) and area: under how many roots it has
+/// been reported.
+pub type Reported = FxMap<(u32, u32, Area), usize>;
+
 /// Compares schemas pairwise, emitting deltas through an [`Emitter`].
 pub struct SchemaDiff<'a, 's> {
     pub old: &'s Spec,
     pub new: &'s Spec,
     /// Pairs on the current recursion path: entering one again would loop.
-    visiting: HashSet<(Loc, Loc)>,
-    /// Pairs already compared: `true` when equal. Valid across roots, since whether two schemas
-    /// differ does not depend on where they are used; only the wording of a delta does.
-    pub known: &'a mut HashMap<(Loc, Loc), bool>,
+    visiting: FxSet<(u32, u32)>,
+    /// The interned schemas and what is known about pairs of them.
+    pub memo: &'a mut Memo<'s>,
     /// How many times recursion stopped at a pair already being compared.
     cuts: usize,
     /// Pairs compared under this root.
-    done: HashSet<(Loc, Loc)>,
+    done: FxSet<(u32, u32)>,
     /// For each differing pair and area: under how many roots it has been reported.
-    pub reported: Option<&'a mut HashMap<(Loc, Loc, Area), usize>>,
+    pub reported: Option<&'a mut Reported>,
     /// The area of the root (set by the caller with `reported`).
     pub area: Area,
     /// Reports skipped because the pair was already listed often enough.
@@ -337,14 +473,14 @@ pub struct SchemaDiff<'a, 's> {
 }
 
 impl<'a, 's> SchemaDiff<'a, 's> {
-    pub fn new(old: &'s Spec, new: &'s Spec, known: &'a mut HashMap<(Loc, Loc), bool>) -> Self {
+    pub fn new(memo: &'a mut Memo<'s>) -> Self {
         SchemaDiff {
-            old,
-            new,
-            visiting: HashSet::new(),
-            known,
+            old: memo.old.spec,
+            new: memo.new.spec,
+            visiting: FxSet::default(),
+            memo,
             cuts: 0,
-            done: HashSet::new(),
+            done: FxSet::default(),
             reported: None,
             area: Area::Info,
             elided: 0,
@@ -354,12 +490,11 @@ impl<'a, 's> SchemaDiff<'a, 's> {
     /// Compares the schemas at `o` and `n`; `path` names the property path from the root
     /// (empty at the root).
     pub fn compare(&mut self, out: &mut Emitter, o: &Loc, n: &Loc, path: &str) {
-        let (Some(old), Some(new)) = (Effective::of(self.old, o), Effective::of(self.new, n))
-        else {
+        let (Some(oid), Some(nid)) = (self.memo.old.id(o), self.memo.new.id(n)) else {
             return;
         };
-        let pair = (old.loc.clone(), new.loc.clone());
-        match self.known.get(&pair) {
+        let pair = (oid, nid);
+        match self.memo.known.get(&pair) {
             Some(true) => return,
             // A probe only asks whether the pair differs; the answer is already known.
             Some(false) if out.is_probe() => {
@@ -375,20 +510,21 @@ impl<'a, 's> SchemaDiff<'a, 's> {
         // Reached again by another path from the same root (a schema used twice in one body):
         // its differences are reported once, at the first path, or shared schemas would make
         // the work and the report grow with the number of paths through the schema graph.
-        if !self.done.insert(pair.clone()) {
+        if !self.done.insert(pair) {
             return;
         }
         let area = self.area;
         if let Some(reported) = &self.reported
             && reported
-                .get(&(pair.0.clone(), pair.1.clone(), area))
+                .get(&(pair.0, pair.1, area))
                 .is_some_and(|n| *n >= MAX_OPERATIONS_PER_SCHEMA_CHANGE)
         {
             self.elided += 1;
             return;
         }
+        let (old, new) = (self.memo.old.effective(oid), self.memo.new.effective(nid));
         let cuts_before = self.cuts;
-        self.visiting.insert(pair.clone());
+        self.visiting.insert(pair);
         let before = out.len();
         self.keywords(out, &old, &new, path);
         self.properties(out, &old, &new, path);
@@ -406,12 +542,10 @@ impl<'a, 's> SchemaDiff<'a, 's> {
         // "Equal" is only known when no recursion was cut below: a cut pair still on the stack
         // may differ, and its differences are reported by its own frame, not this one.
         if !equal && let Some(reported) = &mut self.reported {
-            *reported
-                .entry((pair.0.clone(), pair.1.clone(), area))
-                .or_insert(0) += 1;
+            *reported.entry((pair.0, pair.1, area)).or_insert(0) += 1;
         }
         if !equal || self.cuts == cuts_before {
-            self.known.insert(pair, equal);
+            self.memo.known.insert(pair, equal);
         }
     }
 
@@ -733,7 +867,7 @@ impl<'a, 's> SchemaDiff<'a, 's> {
             let o = left[i];
             let found = right.iter().position(|n| {
                 let mut probe = Emitter::probe();
-                let mut sub = SchemaDiff::new(self.old, self.new, self.known);
+                let mut sub = SchemaDiff::new(self.memo);
                 sub.compare(&mut probe, o, n, path);
                 probe.is_empty()
             });
