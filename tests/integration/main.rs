@@ -22,6 +22,8 @@
 //!   the ledger of an interrupted run and `kontrakt cleanup`.
 //! - `scenarios`: scenario suites in `kontrakt test`: bad suites, the bundled role suites
 //!   against the mock, polling, teardown, filters, JUnit, the suite JSON Schema.
+//! - `report_html`: the HTML report in headless Chromium: screenshots (kept in
+//!   `target/test-artifacts/`), the filters' script, hostile bodies shown as text.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -40,6 +42,7 @@ mod mock;
 mod mock_abuse;
 mod model;
 mod regressions;
+mod report_html;
 mod run_transport;
 mod scenarios;
 mod source_map;
