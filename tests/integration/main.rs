@@ -26,6 +26,8 @@
 //!   report, `--verify` intact and tampered, bad input.
 //! - `shard`: `kontrakt test --partition` and `kontrakt report merge`: 3 shards merged equal
 //!   the whole run; refused merges and bad partitions exit 2 and leave nothing behind.
+//! - `report_html`: the HTML report in headless Chromium: screenshots (kept in
+//!   `target/test-artifacts/`), the filters' script, hostile bodies shown as text.
 //! - `tls`: real TLS handshakes (mTLS accept and reject), `.p12`/PEM identities, `kontrakt certs`.
 
 mod auth;
@@ -47,6 +49,7 @@ mod readiness;
 mod redaction;
 mod regressions;
 mod report_formats;
+mod report_html;
 mod run_transport;
 mod scenarios;
 mod shard;
