@@ -183,14 +183,14 @@ pub fn github(report: &Report, fail_on: Level) -> String {
 }
 
 /// Escapes a command's message (GitHub's `escapeData`).
-fn data(s: &str) -> String {
+pub fn data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes a command property (GitHub's `escapeProperty`).
-fn property(s: &str) -> String {
+pub fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

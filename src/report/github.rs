@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use super::model::{Outcome, Report};
+use crate::diff::ci::{data, property};
 
 /// Annotations beyond this are not shown by GitHub (10 errors per step); a notice says how
 /// many more there are.
@@ -75,18 +76,6 @@ pub fn publish(report: &Report) -> bool {
         }
     }
     true
-}
-
-/// Escapes a workflow command's message (`%`, CR, LF).
-fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value (also `:` and `,`).
-fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]

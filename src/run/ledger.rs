@@ -98,17 +98,7 @@ fn run_id_now() -> String {
 
 /// RFC 3339, UTC, milliseconds.
 pub fn timestamp() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    crate::report::model::rfc3339(crate::report::model::now_unix_ms())
 }
 
 /// Creates a new run's folder, `<reports>/<run-id>` (the id is the UTC time, with `-2`, `-3`

@@ -303,7 +303,7 @@ fn merges_are_refused_with_the_file_and_the_cause() {
     let schema = write(cwd, "other.json", "{\"schema\": \"kontrakt-diff/1\"}");
     let e = refused(cwd, &[&schema.display().to_string(), &s1]);
     assert!(
-        e.contains("other.json: /schema: `kontrakt-diff/1` is not a report"),
+        e.contains("other.json: /schema: `kontrakt-diff/1` is not a kontrakt report"),
         "{e}"
     );
 

@@ -378,37 +378,11 @@ fn print_summary(r: &Readiness, json: &Path, html: &Path) {
 
 /// Reads a readiness.json, with line and column (or JSON pointer) on error.
 pub fn read(path: &Path) -> Result<Readiness, CommandError> {
-    let err = |message: String| CommandError::Evidence {
-        path: path.to_path_buf(),
-        message,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        err(format!(
-            "line {}, column {}: not JSON: {e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    match value.get("schema").and_then(|s| s.as_str()) {
-        Some(SCHEMA) => {}
-        Some(other) => {
-            return Err(err(format!(
-                "/schema: `{other}` is not readiness evidence this kontrakt reads ({SCHEMA})"
-            )));
+    crate::report::json::read_versioned(path, SCHEMA, "readiness evidence").map_err(|message| {
+        CommandError::Evidence {
+            path: path.to_path_buf(),
+            message,
         }
-        None => {
-            return Err(err(format!(
-                "/schema: missing; not readiness evidence ({SCHEMA})"
-            )));
-        }
-    }
-    serde_json::from_str(&text).map_err(|e| {
-        err(format!(
-            "line {}, column {}: not readiness evidence: {e}",
-            e.line(),
-            e.column()
-        ))
     })
 }
 
