@@ -368,3 +368,52 @@ fn a_bad_format_or_an_unwritable_folder_exits_2_before_sending() {
     assert!(!text.contains("test result"), "nothing ran: {text}");
     assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
 }
+
+/// The CI files are YAML that parses, and the composite action runs what the docs promise.
+#[test]
+fn the_ci_workflows_and_the_composite_action_parse() {
+    use kontrakt::spec::parse::{Limits, parse_yaml};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        ".github/workflows/ci.yml",
+        ".github/actions/kontrakt/action.yml",
+        ".github/examples/vendor-conformance.yml",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).expect(file);
+        let parsed = parse_yaml(&text, Limits::default())
+            .unwrap_or_else(|e| panic!("{file} is not YAML: {e}"));
+        assert!(parsed.value.is_object(), "{file}");
+    }
+    let action = std::fs::read_to_string(root.join(".github/actions/kontrakt/action.yml")).unwrap();
+    let action = parse_yaml(&action, Limits::default()).unwrap().value;
+    assert_eq!(action["runs"]["using"], "composite");
+    for input in [
+        "mode",
+        "specs",
+        "env",
+        "profile",
+        "reports",
+        "partition",
+        "base",
+        "comment",
+    ] {
+        assert!(
+            action["inputs"].get(input).is_some(),
+            "input `{input}` missing"
+        );
+    }
+    let steps = action["runs"]["steps"].to_string();
+    assert!(steps.contains("kontrakt test") && steps.contains("kontrakt diff --base"));
+    assert!(steps.contains("upload-artifact"));
+    let ci = std::fs::read_to_string(root.join(".github/workflows/ci.yml")).unwrap();
+    for gate in [
+        "cargo fmt",
+        "cargo clippy",
+        "cargo test",
+        "kontrakt",
+        "diff",
+        "upload-artifact",
+    ] {
+        assert!(ci.contains(gate), "ci.yml lacks {gate}");
+    }
+}
