@@ -104,21 +104,9 @@ fn details(ch: &Change, report: &Report) -> String {
     s
 }
 
+/// XML escaping, shared with the test report's JUnit.
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::junit::escape(s)
 }
 
 /// GitHub workflow commands: `::error` for a change that fails the run, `::warning` for other

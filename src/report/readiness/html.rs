@@ -23,19 +23,9 @@ code,.mono{font-family:ui-monospace,Consolas,monospace;font-size:.8rem;word-brea
 table{font-size:8pt}.verdict,.warning{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 ";
 
+/// HTML escaping, shared with the test report's page.
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::html::escape(s)
 }
 
 fn status_class(s: Status) -> &'static str {
