@@ -462,7 +462,7 @@ impl<'s> Differ<'s> {
         let mut s = SchemaDiff::new(&mut self.memo);
         s.reported = Some(&mut self.reported);
         s.area = e.base.area;
-        s.compare(e, o, n, "");
+        s.compare(e, o, n);
         self.elided += s.elided;
     }
 

@@ -4,9 +4,13 @@
 //! during a 3.0 → 3.1 migration, or `minimum: 0, exclusiveMinimum: true` rewritten as
 //! `exclusiveMinimum: 0` accept the same values, so none of them may be reported as a change.
 //! Each schema is therefore reduced to an [`Effective`] view first and the views are compared.
-//! Recursion is cycle-safe: a pair of (old, new) locations being compared is not entered again.
+//! Recursion is cycle-safe: a pair of (old, new) schemas being compared is not entered again.
+//!
+//! Large specs reach the same schemas from thousands of places, so the walk works on interned
+//! schema ids and borrowed values; a location (a pointer string) is only built the first time a
+//! schema is met and when a change is reported.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Map, Value, json};
@@ -25,36 +29,61 @@ pub const MAX_OPERATIONS_PER_SCHEMA_CHANGE: usize = 10;
 /// How deep `allOf` nesting is followed; deeper (pathological) schemas are compared as written.
 const MAX_ALLOF_DEPTH: usize = 32;
 
+/// Where a subschema is written, relative to the schema (by id) whose keyword holds it.
+#[derive(Debug, Clone, Copy)]
+enum Key<'s> {
+    /// `items`, `additionalProperties`.
+    Name(&'static str),
+    /// `properties/<name>`.
+    Property(&'s str),
+    /// `oneOf/<i>`, `anyOf/<i>`, `allOf/<i>`.
+    Member(&'static str, usize),
+}
+
+/// A subschema as written: its value, and where (asked only when a location is needed).
+#[derive(Debug, Clone, Copy)]
+struct Slot<'s> {
+    value: &'s Value,
+    owner: u32,
+    key: Key<'s>,
+}
+
 /// `additionalProperties` reduced to what it allows.
-#[derive(Debug, Clone, PartialEq)]
-enum Additional {
+#[derive(Debug, Clone, Copy)]
+enum Additional<'s> {
     /// Absent or `true`: any extra property.
     Open,
     Closed,
-    Schema(Loc),
+    Schema(Slot<'s>),
 }
+
+/// A bound as written: the number, and whether it is exclusive.
+type Written<'s> = (&'s Value, bool);
 
 /// One schema as it constrains values, after following refs and merging `allOf`.
 #[derive(Debug, Clone)]
 pub struct Effective<'s> {
-    /// Where the schema itself is (after the ref chain), for positions.
-    pub loc: Loc,
-    types: Option<BTreeSet<String>>,
+    /// The interned id of the schema itself (after the ref chain), for locations.
+    id: u32,
+    /// The accepted types, sorted, without `null`.
+    types: Option<Vec<&'s str>>,
     nullable: bool,
     format: Option<&'s str>,
     enumeration: Option<Vec<&'s Value>>,
     constant: Option<&'s Value>,
-    bounds: Vec<(Bound, Value)>,
+    /// By the position of the bound in [`Bound::ALL`].
+    bounds: [Option<Written<'s>>; 8],
     multiple_of: Option<&'s Value>,
     unique_items: bool,
     pattern: Option<&'s str>,
     default: Option<&'s Value>,
-    properties: Vec<(String, Loc)>,
-    required: BTreeSet<String>,
-    additional: Additional,
-    items: Option<Loc>,
-    one_of: Vec<Loc>,
-    any_of: Vec<Loc>,
+    /// Each property once, the outer schema's first; the slot's key names it.
+    properties: Vec<Slot<'s>>,
+    required: Vec<&'s str>,
+    additional: Additional<'s>,
+    items: Option<Slot<'s>>,
+    one_of: Vec<Slot<'s>>,
+    any_of: Vec<Slot<'s>>,
     pub read_only: bool,
     pub write_only: bool,
     pub deprecated: bool,
@@ -63,29 +92,22 @@ pub struct Effective<'s> {
 }
 
 impl<'s> Effective<'s> {
-    /// The effective schema at `loc`; `None` when the ref chain is broken (a lint problem, not a
-    /// change).
-    pub fn of(spec: &'s Spec, loc: &Loc) -> Option<Effective<'s>> {
-        let target = spec.deref(loc).ok()?;
-        Some(Effective::at(spec, target))
-    }
-
-    /// The effective schema at `target`, a location that is not a reference.
-    fn at(spec: &'s Spec, target: Loc) -> Effective<'s> {
+    /// The effective schema with interned id `id`.
+    fn build(schemas: &mut Schemas<'s>, id: u32) -> Effective<'s> {
         let mut eff = Effective {
-            loc: target.clone(),
+            id,
             types: None,
             nullable: false,
             format: None,
             enumeration: None,
             constant: None,
-            bounds: Vec::new(),
+            bounds: [None; 8],
             multiple_of: None,
             unique_items: false,
             pattern: None,
             default: None,
             properties: Vec::new(),
-            required: BTreeSet::new(),
+            required: Vec::new(),
             additional: Additional::Open,
             items: None,
             one_of: Vec::new(),
@@ -97,21 +119,21 @@ impl<'s> Effective<'s> {
             discriminator: None,
         };
         let mut seen = Vec::new();
-        eff.merge(spec, &target, 0, &mut seen);
+        eff.merge(schemas, id, 0, &mut seen);
         eff
     }
 
-    /// Adds the constraints of the schema at `loc` (already dereferenced) and its `allOf` members.
-    /// The first value of a keyword wins, so the outer schema overrides what it includes.
-    fn merge(&mut self, spec: &'s Spec, loc: &Loc, depth: usize, seen: &mut Vec<Loc>) {
-        if depth > MAX_ALLOF_DEPTH || seen.contains(loc) {
+    /// Adds the constraints of the schema `id` and its `allOf` members. The first value of a
+    /// keyword wins, so the outer schema overrides what it includes.
+    fn merge(&mut self, schemas: &mut Schemas<'s>, id: u32, depth: usize, seen: &mut Vec<u32>) {
+        if depth > MAX_ALLOF_DEPTH || seen.contains(&id) {
             return;
         }
-        seen.push(loc.clone());
-        let Some(Value::Object(map)) = spec.get(loc) else {
+        seen.push(id);
+        let Value::Object(map) = schemas.value(id) else {
             return;
         };
-        let v30 = is_30(spec, loc.file);
+        let v30 = schemas.is_30(id);
         self.merge_types(map, v30);
         if self.format.is_none() {
             // 3.1 spells binary content with `contentMediaType`; `format: binary` says nothing more.
@@ -143,33 +165,52 @@ impl<'s> Effective<'s> {
             self.default = map.get("default");
         }
         if let Some(Value::Object(props)) = map.get("properties") {
-            let at = loc.child("properties");
-            for name in props.keys() {
-                if !self.properties.iter().any(|(n, _)| n == name) {
-                    self.properties.push((name.clone(), at.child(name)));
+            for (name, value) in props {
+                if !self.properties.iter().any(|p| p.name() == name) {
+                    self.properties.push(Slot {
+                        value,
+                        owner: id,
+                        key: Key::Property(name),
+                    });
                 }
             }
         }
         if let Some(Value::Array(names)) = map.get("required") {
-            self.required
-                .extend(names.iter().filter_map(Value::as_str).map(str::to_string));
+            for name in names.iter().filter_map(Value::as_str) {
+                if !self.required.contains(&name) {
+                    self.required.push(name);
+                }
+            }
         }
         match map.get("additionalProperties") {
             Some(Value::Bool(false)) => self.additional = Additional::Closed,
-            Some(Value::Object(_)) if self.additional == Additional::Open => {
-                self.additional = Additional::Schema(loc.child("additionalProperties"));
+            Some(value @ Value::Object(_)) if matches!(self.additional, Additional::Open) => {
+                self.additional = Additional::Schema(Slot {
+                    value,
+                    owner: id,
+                    key: Key::Name("additionalProperties"),
+                });
             }
             _ => {}
         }
-        if self.items.is_none() && map.get("items").is_some_and(Value::is_object) {
-            self.items = Some(loc.child("items"));
+        if self.items.is_none()
+            && let Some(value @ Value::Object(_)) = map.get("items")
+        {
+            self.items = Some(Slot {
+                value,
+                owner: id,
+                key: Key::Name("items"),
+            });
         }
         for (key, list) in [("oneOf", &mut self.one_of), ("anyOf", &mut self.any_of)] {
             if list.is_empty()
                 && let Some(Value::Array(members)) = map.get(key)
             {
-                let at = loc.child(key);
-                list.extend((0..members.len()).map(|i| at.index(i)));
+                list.extend(members.iter().enumerate().map(|(i, value)| Slot {
+                    value,
+                    owner: id,
+                    key: Key::Member(key, i),
+                }));
             }
         }
         self.read_only |= map.get("readOnly") == Some(&Value::Bool(true));
@@ -185,34 +226,39 @@ impl<'s> Effective<'s> {
                 .and_then(Value::as_str);
         }
         if let Some(Value::Array(members)) = map.get("allOf") {
-            let at = loc.child("allOf");
-            for i in 0..members.len() {
-                if let Ok(member) = spec.deref(&at.index(i)) {
-                    self.merge(spec, &member, depth + 1, seen);
+            for (i, value) in members.iter().enumerate() {
+                let member = Slot {
+                    value,
+                    owner: id,
+                    key: Key::Member("allOf", i),
+                };
+                if let Some(member) = schemas.slot(member) {
+                    self.merge(schemas, member, depth + 1, seen);
                 }
             }
         }
     }
 
-    fn merge_types(&mut self, map: &Map<String, Value>, v30: bool) {
-        let written: Option<Vec<&str>> = match map.get("type") {
+    fn merge_types(&mut self, map: &'s Map<String, Value>, v30: bool) {
+        let written: Option<Vec<&'s str>> = match map.get("type") {
             Some(Value::String(t)) => Some(vec![t.as_str()]),
             Some(Value::Array(ts)) => Some(ts.iter().filter_map(Value::as_str).collect()),
             _ => None,
         };
-        if let Some(written) = written {
+        if let Some(mut written) = written {
             if written.contains(&"null") {
                 self.nullable = true;
             }
-            let set: BTreeSet<String> = written
-                .iter()
-                .filter(|t| **t != "null")
-                .map(|t| t.to_string())
-                .collect();
+            written.retain(|t| *t != "null");
+            written.sort_unstable();
+            written.dedup();
             // Inside an allOf every member must hold, so the types intersect.
             self.types = Some(match self.types.take() {
-                Some(have) => have.intersection(&set).cloned().collect(),
-                None => set,
+                Some(mut have) => {
+                    have.retain(|t| written.contains(t));
+                    have
+                }
+                None => written,
             });
         }
         if v30 && map.get("nullable") == Some(&Value::Bool(true)) {
@@ -220,13 +266,13 @@ impl<'s> Effective<'s> {
         }
     }
 
-    fn merge_bounds(&mut self, map: &Map<String, Value>, v30: bool) {
-        for bound in Bound::ALL {
-            if self.bounds.iter().any(|(b, _)| *b == bound) {
+    fn merge_bounds(&mut self, map: &'s Map<String, Value>, v30: bool) {
+        for (slot, bound) in Bound::ALL.into_iter().enumerate() {
+            if self.bounds[slot].is_some() {
                 continue;
             }
             let keyword = bound.keyword();
-            let value = match bound {
+            self.bounds[slot] = match bound {
                 Bound::Maximum | Bound::Minimum => {
                     let excl_key = if bound == Bound::Maximum {
                         "exclusiveMaximum"
@@ -235,55 +281,57 @@ impl<'s> Effective<'s> {
                     };
                     match (map.get(keyword), map.get(excl_key)) {
                         (Some(n @ Value::Number(_)), Some(Value::Bool(true))) if v30 => {
-                            Some(json!({"value": n, "exclusive": true}))
+                            Some((n, true))
                         }
-                        (_, Some(n @ Value::Number(_))) => {
-                            Some(json!({"value": n, "exclusive": true}))
-                        }
-                        (Some(n @ Value::Number(_)), _) => Some(n.clone()),
+                        (_, Some(n @ Value::Number(_))) => Some((n, true)),
+                        (Some(n @ Value::Number(_)), _) => Some((n, false)),
                         _ => None,
                     }
                 }
-                _ => map.get(keyword).filter(|v| v.is_number()).cloned(),
+                _ => map
+                    .get(keyword)
+                    .filter(|v| v.is_number())
+                    .map(|n| (n, false)),
             };
-            if let Some(value) = value {
-                self.bounds.push((bound, value));
-            }
         }
     }
 
     /// A bound as compared: for integers an exclusive bound is the inclusive one next to it
     /// (`exclusiveMinimum: 0` is `minimum: 1`), so a 3.1 rewrite of the same range is no change.
     fn bound(&self, b: Bound) -> Option<Value> {
-        let v = self.bounds.iter().find(|(x, _)| *x == b).map(|(_, v)| v)?;
+        let slot = Bound::ALL.iter().position(|x| *x == b)?;
+        let (n, exclusive) = self.bounds[slot]?;
+        let value = n.as_f64()?;
         let integer = self
             .types
             .as_ref()
-            .is_some_and(|t| t.len() == 1 && t.contains("integer"));
-        match super::delta::limit(&Some(v.clone())) {
-            Some(l) if integer && l.exclusive && l.value.fract() == 0.0 => {
-                let step = if b.is_upper() { -1.0 } else { 1.0 };
-                let n = l.value + step;
-                Some(serde_json::Number::from_f64(n).map_or(Value::Null, |n| {
-                    // Whole numbers print as integers (`1`, not `1.0`).
-                    if n.as_f64()
-                        .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    {
-                        json!(n.as_f64().unwrap_or_default() as i64)
-                    } else {
-                        Value::Number(n)
-                    }
-                }))
-            }
-            _ => Some(v.clone()),
+            .is_some_and(|t| t.len() == 1 && t[0] == "integer");
+        if integer && exclusive && value.fract() == 0.0 {
+            let step = if b.is_upper() { -1.0 } else { 1.0 };
+            let n = value + step;
+            return Some(serde_json::Number::from_f64(n).map_or(Value::Null, |n| {
+                // Whole numbers print as integers (`1`, not `1.0`).
+                if n.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                {
+                    json!(n.as_f64().unwrap_or_default() as i64)
+                } else {
+                    Value::Number(n)
+                }
+            }));
         }
+        Some(if exclusive {
+            json!({"value": n, "exclusive": true})
+        } else {
+            n.clone()
+        })
     }
 
     /// The types as a JSON value for messages: `"string"`, `["integer","string"]`, or `null`.
     fn types_value(&self) -> Value {
         match &self.types {
             None => Value::Null,
-            Some(set) if set.len() == 1 => json!(set.iter().next()),
+            Some(set) if set.len() == 1 => json!(set[0]),
             Some(set) => json!(set),
         }
     }
@@ -292,6 +340,16 @@ impl<'s> Effective<'s> {
         Lifecycle {
             deprecated: self.deprecated,
             sunset: self.sunset.map(str::to_string),
+        }
+    }
+}
+
+impl<'s> Slot<'s> {
+    /// The property name of a `properties` slot (empty for others).
+    fn name(&self) -> &'s str {
+        match self.key {
+            Key::Property(name) => name,
+            _ => "",
         }
     }
 }
@@ -378,14 +436,22 @@ pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// A `HashSet` with [`FxHasher`].
 pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
-/// The schemas of one side, interned: every location asked about maps to the id of the schema
-/// its `$ref` chain ends at (`None` when the chain is broken), so pairs of schemas are compared
-/// and remembered as two integers instead of two pointer strings, and a location is looked up
-/// in the document once.
+/// The schemas of one side, interned: every schema value met maps to the id of the schema its
+/// `$ref` chain ends at (`None` when the chain is broken), so pairs of schemas are compared and
+/// remembered as two integers, and each `$ref` is resolved once.
 pub struct Schemas<'s> {
     spec: &'s Spec,
-    ids: FxMap<Loc, Option<u32>>,
-    targets: Vec<Loc>,
+    /// By the address of a schema value in the parsed document. The documents are not changed
+    /// while they are compared, so an address names one place.
+    ids: FxMap<usize, Option<u32>>,
+    /// Each interned schema's location and value.
+    targets: Vec<(Loc, &'s Value)>,
+    /// Whether each file of the spec is OpenAPI 3.0.
+    v30: Vec<bool>,
+}
+
+fn address(value: &Value) -> usize {
+    std::ptr::from_ref(value) as usize
 }
 
 impl<'s> Schemas<'s> {
@@ -394,37 +460,86 @@ impl<'s> Schemas<'s> {
             spec,
             ids: FxMap::default(),
             targets: Vec::new(),
+            v30: (0..spec.files.len()).map(|f| is_30(spec, f)).collect(),
         }
     }
 
     /// The id of the schema at `loc` after its ref chain.
-    fn id(&mut self, loc: &Loc) -> Option<u32> {
-        if let Some(id) = self.ids.get(loc) {
-            return *id;
+    fn id_at(&mut self, loc: &Loc) -> Option<u32> {
+        let value = self.spec.get(loc)?;
+        match self.ids.get(&address(value)) {
+            Some(id) => *id,
+            None => self.intern(value, loc.clone()),
         }
-        let id = match self.spec.deref(loc) {
-            Ok(target) if target == *loc => Some(self.add(target)),
-            Ok(target) => match self.ids.get(&target) {
-                Some(id) => *id,
-                None => {
-                    let id = self.add(target.clone());
-                    self.ids.insert(target, Some(id));
-                    Some(id)
-                }
-            },
-            Err(_) => None,
+    }
+
+    /// The id of the schema written in `slot`, after its ref chain.
+    fn slot(&mut self, slot: Slot<'s>) -> Option<u32> {
+        match self.ids.get(&address(slot.value)) {
+            Some(id) => *id,
+            None => {
+                let loc = self.slot_loc(slot);
+                self.intern(slot.value, loc)
+            }
+        }
+    }
+
+    /// Interns `value`, written at `loc`, the first time it is met.
+    fn intern(&mut self, value: &'s Value, loc: Loc) -> Option<u32> {
+        let id = if value.get("$ref").is_none() {
+            Some(self.add(loc, value))
+        } else {
+            match self.spec.deref(&loc) {
+                Ok(target) => match self.spec.get(&target) {
+                    Some(found) => match self.ids.get(&address(found)) {
+                        Some(id) => *id,
+                        None => {
+                            let id = self.add(target, found);
+                            self.ids.insert(address(found), Some(id));
+                            Some(id)
+                        }
+                    },
+                    None => None,
+                },
+                Err(_) => None,
+            }
         };
-        self.ids.insert(loc.clone(), id);
+        self.ids.insert(address(value), id);
         id
     }
 
-    fn add(&mut self, target: Loc) -> u32 {
-        self.targets.push(target);
+    fn add(&mut self, loc: Loc, value: &'s Value) -> u32 {
+        self.targets.push((loc, value));
         (self.targets.len() - 1) as u32
     }
 
-    fn effective(&self, id: u32) -> Effective<'s> {
-        Effective::at(self.spec, self.targets[id as usize].clone())
+    /// Where the schema `id` is.
+    fn loc(&self, id: u32) -> &Loc {
+        &self.targets[id as usize].0
+    }
+
+    fn value(&self, id: u32) -> &'s Value {
+        self.targets[id as usize].1
+    }
+
+    fn is_30(&self, id: u32) -> bool {
+        self.v30[self.loc(id).file]
+    }
+
+    /// Where `slot` is written (built when a location is needed).
+    fn slot_loc(&self, slot: Slot<'s>) -> Loc {
+        let owner = self.loc(slot.owner);
+        match slot.key {
+            Key::Name(name) => owner.child(name),
+            Key::Property(name) => owner.child("properties").child(name),
+            Key::Member(keyword, i) => owner.child(keyword).index(i),
+        }
+    }
+
+    /// The effective schema written in `slot`; `None` when its ref chain is broken.
+    fn effective(&mut self, slot: Slot<'s>) -> Option<Effective<'s>> {
+        let id = self.slot(slot)?;
+        Some(Effective::build(self, id))
     }
 }
 
@@ -454,7 +569,6 @@ pub type Reported = FxMap<(u32, u32, Area), usize>;
 
 /// Compares schemas pairwise, emitting deltas through an [`Emitter`].
 pub struct SchemaDiff<'a, 's> {
-    pub old: &'s Spec,
     pub new: &'s Spec,
     /// Pairs on the current recursion path: entering one again would loop.
     visiting: FxSet<(u32, u32)>,
@@ -475,7 +589,6 @@ pub struct SchemaDiff<'a, 's> {
 impl<'a, 's> SchemaDiff<'a, 's> {
     pub fn new(memo: &'a mut Memo<'s>) -> Self {
         SchemaDiff {
-            old: memo.old.spec,
             new: memo.new.spec,
             visiting: FxSet::default(),
             memo,
@@ -487,12 +600,25 @@ impl<'a, 's> SchemaDiff<'a, 's> {
         }
     }
 
-    /// Compares the schemas at `o` and `n`; `path` names the property path from the root
-    /// (empty at the root).
-    pub fn compare(&mut self, out: &mut Emitter, o: &Loc, n: &Loc, path: &str) {
-        let (Some(oid), Some(nid)) = (self.memo.old.id(o), self.memo.new.id(n)) else {
+    /// Compares the schemas at `o` and `n`, the root of a body, parameter or header.
+    pub fn compare(&mut self, out: &mut Emitter, o: &Loc, n: &Loc) {
+        let (Some(oid), Some(nid)) = (self.memo.old.id_at(o), self.memo.new.id_at(n)) else {
             return;
         };
+        self.pair(out, oid, nid, &mut String::new());
+    }
+
+    /// Compares the subschemas in two slots; `path` names the property path from the root.
+    fn slots(&mut self, out: &mut Emitter, o: Slot<'s>, n: Slot<'s>, path: &mut String) {
+        let (Some(oid), Some(nid)) = (self.memo.old.slot(o), self.memo.new.slot(n)) else {
+            return;
+        };
+        self.pair(out, oid, nid, path);
+    }
+
+    /// Compares the interned schemas `oid` and `nid`; `path` names the property path from the
+    /// root (empty at the root).
+    fn pair(&mut self, out: &mut Emitter, oid: u32, nid: u32, path: &mut String) {
         let pair = (oid, nid);
         match self.memo.known.get(&pair) {
             Some(true) => return,
@@ -522,18 +648,23 @@ impl<'a, 's> SchemaDiff<'a, 's> {
             self.elided += 1;
             return;
         }
-        let (old, new) = (self.memo.old.effective(oid), self.memo.new.effective(nid));
+        let old = Effective::build(&mut self.memo.old, oid);
+        let new = Effective::build(&mut self.memo.new, nid);
         let cuts_before = self.cuts;
         self.visiting.insert(pair);
         let before = out.len();
         self.keywords(out, &old, &new, path);
         self.properties(out, &old, &new, path);
-        if let (Some(oi), Some(ni)) = (&old.items, &new.items) {
-            self.compare(out, oi, ni, &join(path, "[]"));
+        if let (Some(oi), Some(ni)) = (old.items, new.items) {
+            let len = path.len();
+            path.push_str("[]");
+            self.slots(out, oi, ni, path);
+            path.truncate(len);
         }
-        if let (Additional::Schema(oa), Additional::Schema(na)) = (&old.additional, &new.additional)
-        {
-            self.compare(out, oa, na, &join(path, "*"));
+        if let (Additional::Schema(oa), Additional::Schema(na)) = (old.additional, new.additional) {
+            let len = push(path, "*");
+            self.slots(out, oa, na, path);
+            path.truncate(len);
         }
         self.variants(out, &old.one_of, &new.one_of, path, "oneOf");
         self.variants(out, &old.any_of, &new.any_of, path, "anyOf");
@@ -549,28 +680,21 @@ impl<'a, 's> SchemaDiff<'a, 's> {
         }
     }
 
-    fn keywords(
-        &mut self,
-        out: &mut Emitter,
-        old: &Effective<'s>,
-        new: &Effective<'s>,
-        path: &str,
-    ) {
-        let site = |kw: &str| (old.loc.child(kw), new.loc.child(kw));
+    fn keywords(&self, out: &mut Emitter, old: &Effective<'s>, new: &Effective<'s>, path: &str) {
+        let (old_loc, new_loc) = (self.memo.old.loc(old.id), self.memo.new.loc(new.id));
         let flags = Flags {
             read_only: new.read_only,
             write_only: new.write_only,
             ..Flags::default()
         };
         let emit = |out: &mut Emitter, kind: Kind, kw: &str, ov: Value, nv: Value| {
-            let (ol, nl) = site(kw);
             out.schema(
                 kind,
                 path,
-                &ol,
-                &nl,
-                &old.loc,
-                &new.loc,
+                &old_loc.child(kw),
+                &new_loc.child(kw),
+                old_loc,
+                new_loc,
                 ov,
                 nv,
                 flags,
@@ -753,60 +877,67 @@ impl<'a, 's> SchemaDiff<'a, 's> {
         }
     }
 
+    /// The flags and lifecycle of the property in `slot`, on the old side when `old`.
+    fn property_facts(&mut self, old: bool, slot: Slot<'s>, required: bool) -> (Flags, Lifecycle) {
+        let side = if old {
+            &mut self.memo.old
+        } else {
+            &mut self.memo.new
+        };
+        let prop = side.effective(slot);
+        let flags = Flags {
+            required,
+            read_only: prop.as_ref().is_some_and(|p| p.read_only),
+            write_only: prop.as_ref().is_some_and(|p| p.write_only),
+            ..Flags::default()
+        };
+        (flags, prop.map(|p| p.lifecycle()).unwrap_or_default())
+    }
+
     fn properties(
         &mut self,
         out: &mut Emitter,
         old: &Effective<'s>,
         new: &Effective<'s>,
-        path: &str,
+        path: &mut String,
     ) {
-        for (name, ol) in &old.properties {
-            let sub = join(path, name);
-            match new.properties.iter().find(|(n, _)| n == name) {
-                Some((_, nl)) => {
-                    let (was, is) = (old.required.contains(name), new.required.contains(name));
+        for &ol in &old.properties {
+            let name = ol.name();
+            let len = push(path, name);
+            match new.properties.iter().find(|p| p.name() == name) {
+                Some(&nl) => {
+                    let (was, is) = (old.required.contains(&name), new.required.contains(&name));
                     if was != is {
-                        let prop = Effective::of(self.new, nl);
-                        let flags = Flags {
-                            required: is,
-                            read_only: prop.as_ref().is_some_and(|p| p.read_only),
-                            write_only: prop.as_ref().is_some_and(|p| p.write_only),
-                            ..Flags::default()
-                        };
+                        let (flags, _) = self.property_facts(false, nl, is);
                         let kind = if is {
                             Kind::PropertyBecameRequired
                         } else {
                             Kind::PropertyBecameOptional
                         };
-                        let (osite, nsite) = (old.loc.child("required"), new.loc.child("required"));
+                        let (old_loc, new_loc) =
+                            (self.memo.old.loc(old.id), self.memo.new.loc(new.id));
                         out.schema(
                             kind,
-                            &sub,
-                            &osite,
-                            &nsite,
-                            &old.loc,
-                            &new.loc,
+                            path,
+                            &old_loc.child("required"),
+                            &new_loc.child("required"),
+                            old_loc,
+                            new_loc,
                             json!(was),
                             json!(is),
                             flags,
                             Lifecycle::default(),
                         );
                     }
-                    self.compare(out, ol, nl, &sub);
+                    self.slots(out, ol, nl, path);
                 }
                 None => {
-                    let prop = Effective::of(self.old, ol);
-                    let flags = Flags {
-                        required: old.required.contains(name),
-                        read_only: prop.as_ref().is_some_and(|p| p.read_only),
-                        write_only: prop.as_ref().is_some_and(|p| p.write_only),
-                        ..Flags::default()
-                    };
-                    let lifecycle = prop.map(|p| p.lifecycle()).unwrap_or_default();
+                    let (flags, lifecycle) =
+                        self.property_facts(true, ol, old.required.contains(&name));
                     out.one_sided(
                         Kind::PropertyRemoved,
-                        &sub,
-                        Some(ol),
+                        path,
+                        Some(&self.memo.old.slot_loc(ol)),
                         None,
                         json!(name),
                         Value::Null,
@@ -815,48 +946,53 @@ impl<'a, 's> SchemaDiff<'a, 's> {
                     );
                 }
             }
+            path.truncate(len);
         }
-        for (name, nl) in &new.properties {
-            if old.properties.iter().any(|(n, _)| n == name) {
+        for &nl in &new.properties {
+            let name = nl.name();
+            if old.properties.iter().any(|p| p.name() == name) {
                 continue;
             }
-            let prop = Effective::of(self.new, nl);
-            let flags = Flags {
-                required: new.required.contains(name),
-                read_only: prop.as_ref().is_some_and(|p| p.read_only),
-                write_only: prop.as_ref().is_some_and(|p| p.write_only),
-                ..Flags::default()
-            };
+            let (flags, _) = self.property_facts(false, nl, new.required.contains(&name));
+            let len = push(path, name);
             out.one_sided(
                 Kind::PropertyAdded,
-                &join(path, name),
+                path,
                 None,
-                Some(nl),
+                Some(&self.memo.new.slot_loc(nl)),
                 Value::Null,
                 json!(name),
                 flags,
                 Lifecycle::default(),
             );
+            path.truncate(len);
         }
     }
 
     /// Pairs `oneOf`/`anyOf` alternatives by meaning: same ref target name first, then any pair
     /// that compares equal, then (one left on each side) the two leftovers as an edit.
-    fn variants(&mut self, out: &mut Emitter, old: &[Loc], new: &[Loc], path: &str, keyword: &str) {
+    fn variants(
+        &mut self,
+        out: &mut Emitter,
+        old: &[Slot<'s>],
+        new: &[Slot<'s>],
+        path: &mut String,
+        keyword: &str,
+    ) {
         if old.is_empty() && new.is_empty() {
             return;
         }
-        let mut left: Vec<&Loc> = old.iter().collect();
-        let mut right: Vec<&Loc> = new.iter().collect();
-        let mut pairs: Vec<(&Loc, &Loc)> = Vec::new();
+        let mut left: Vec<Slot<'s>> = old.to_vec();
+        let mut right: Vec<Slot<'s>> = new.to_vec();
+        let mut pairs: Vec<(Slot<'s>, Slot<'s>)> = Vec::new();
         left.retain(|o| {
-            let name = ref_name(self.old, o);
+            let name = ref_name(o.value);
             if name.is_none() {
                 return true;
             }
-            match right.iter().position(|n| ref_name(self.new, n) == name) {
+            match right.iter().position(|n| ref_name(n.value) == name) {
                 Some(i) => {
-                    pairs.push((o, right.remove(i)));
+                    pairs.push((*o, right.remove(i)));
                     false
                 }
                 None => true,
@@ -868,7 +1004,7 @@ impl<'a, 's> SchemaDiff<'a, 's> {
             let found = right.iter().position(|n| {
                 let mut probe = Emitter::probe();
                 let mut sub = SchemaDiff::new(self.memo);
-                sub.compare(&mut probe, o, n, path);
+                sub.slots(&mut probe, o, *n, &mut path.clone());
                 probe.is_empty()
             });
             match found {
@@ -885,30 +1021,28 @@ impl<'a, 's> SchemaDiff<'a, 's> {
             right.clear();
         }
         for (o, n) in pairs {
-            self.compare(out, o, n, path);
+            self.slots(out, o, n, path);
         }
         for o in left {
-            let label = variant_label(self.old, o, keyword);
             out.one_sided(
                 Kind::VariantRemoved,
                 path,
-                Some(o),
+                Some(&self.memo.old.slot_loc(o)),
                 None,
-                json!(label),
+                json!(variant_label(o, keyword)),
                 Value::Null,
                 Flags::default(),
                 Lifecycle::default(),
             );
         }
         for n in right {
-            let label = variant_label(self.new, n, keyword);
             out.one_sided(
                 Kind::VariantAdded,
                 path,
                 None,
-                Some(n),
+                Some(&self.memo.new.slot_loc(n)),
                 Value::Null,
-                json!(label),
+                json!(variant_label(n, keyword)),
                 Flags::default(),
                 Lifecycle::default(),
             );
@@ -916,30 +1050,30 @@ impl<'a, 's> SchemaDiff<'a, 's> {
     }
 }
 
-/// `a.b`, `a[]`, `a.*`: property paths as people read them.
-fn join(path: &str, token: &str) -> String {
-    if path.is_empty() {
-        token.to_string()
-    } else if token == "[]" {
-        format!("{path}[]")
-    } else {
-        format!("{path}.{token}")
+/// Appends `token` to a property path as people read it (`a.b`, `a[]`, `a.*`); returns the
+/// length to truncate back to.
+fn push(path: &mut String, token: &str) -> usize {
+    let len = path.len();
+    if !path.is_empty() && token != "[]" {
+        path.push('.');
     }
+    path.push_str(token);
+    len
 }
 
 /// The last token of a member's `$ref` (`Krav` for `#/components/schemas/Krav`).
-fn ref_name(spec: &Spec, loc: &Loc) -> Option<String> {
-    let reference = spec.get(loc)?.get("$ref")?.as_str()?;
-    reference.rsplit('/').next().map(str::to_string)
+fn ref_name(value: &Value) -> Option<&str> {
+    let reference = value.get("$ref")?.as_str()?;
+    reference.rsplit('/').next()
 }
 
-fn variant_label(spec: &Spec, loc: &Loc, keyword: &str) -> String {
-    match ref_name(spec, loc) {
+fn variant_label(slot: Slot<'_>, keyword: &str) -> String {
+    match ref_name(slot.value) {
         Some(name) => format!("{keyword} `{name}`"),
-        None => {
-            let index = loc.ptr.rsplit('/').next().unwrap_or("?");
-            format!("{keyword} member #{index}")
-        }
+        None => match slot.key {
+            Key::Member(_, index) => format!("{keyword} member #{index}"),
+            _ => format!("{keyword} member #?"),
+        },
     }
 }
 
