@@ -134,16 +134,17 @@ impl<'s> Effective<'s> {
             return;
         };
         let v30 = schemas.is_30(id);
-        self.merge_types(map, v30);
+        let kw = Keywords::of(map);
+        self.merge_types(&kw, v30);
         if self.format.is_none() {
             // 3.1 spells binary content with `contentMediaType`; `format: binary` says nothing more.
-            self.format = map
-                .get("format")
+            self.format = kw
+                .format
                 .and_then(Value::as_str)
                 .filter(|f| *f != "binary");
         }
         if self.enumeration.is_none()
-            && let Some(Value::Array(values)) = map.get("enum")
+            && let Some(Value::Array(values)) = kw.enumeration
         {
             if values.iter().any(Value::is_null) {
                 self.nullable = true;
@@ -151,20 +152,20 @@ impl<'s> Effective<'s> {
             self.enumeration = Some(values.iter().filter(|v| !v.is_null()).collect());
         }
         if self.constant.is_none() {
-            self.constant = map.get("const");
+            self.constant = kw.constant;
         }
-        self.merge_bounds(map, v30);
+        self.merge_bounds(&kw, v30);
         if self.multiple_of.is_none() {
-            self.multiple_of = map.get("multipleOf");
+            self.multiple_of = kw.multiple_of;
         }
-        self.unique_items |= map.get("uniqueItems") == Some(&Value::Bool(true));
+        self.unique_items |= is_true(kw.unique_items);
         if self.pattern.is_none() {
-            self.pattern = map.get("pattern").and_then(Value::as_str);
+            self.pattern = kw.pattern.and_then(Value::as_str);
         }
         if self.default.is_none() {
-            self.default = map.get("default");
+            self.default = kw.default;
         }
-        if let Some(Value::Object(props)) = map.get("properties") {
+        if let Some(Value::Object(props)) = kw.properties {
             for (name, value) in props {
                 if !self.properties.iter().any(|p| p.name() == name) {
                     self.properties.push(Slot {
@@ -175,14 +176,14 @@ impl<'s> Effective<'s> {
                 }
             }
         }
-        if let Some(Value::Array(names)) = map.get("required") {
+        if let Some(Value::Array(names)) = kw.required {
             for name in names.iter().filter_map(Value::as_str) {
                 if !self.required.contains(&name) {
                     self.required.push(name);
                 }
             }
         }
-        match map.get("additionalProperties") {
+        match kw.additional {
             Some(Value::Bool(false)) => self.additional = Additional::Closed,
             Some(value @ Value::Object(_)) if matches!(self.additional, Additional::Open) => {
                 self.additional = Additional::Schema(Slot {
@@ -194,7 +195,7 @@ impl<'s> Effective<'s> {
             _ => {}
         }
         if self.items.is_none()
-            && let Some(value @ Value::Object(_)) = map.get("items")
+            && let Some(value @ Value::Object(_)) = kw.items
         {
             self.items = Some(Slot {
                 value,
@@ -202,9 +203,12 @@ impl<'s> Effective<'s> {
                 key: Key::Name("items"),
             });
         }
-        for (key, list) in [("oneOf", &mut self.one_of), ("anyOf", &mut self.any_of)] {
+        for (key, written, list) in [
+            ("oneOf", kw.one_of, &mut self.one_of),
+            ("anyOf", kw.any_of, &mut self.any_of),
+        ] {
             if list.is_empty()
-                && let Some(Value::Array(members)) = map.get(key)
+                && let Some(Value::Array(members)) = written
             {
                 list.extend(members.iter().enumerate().map(|(i, value)| Slot {
                     value,
@@ -213,19 +217,19 @@ impl<'s> Effective<'s> {
                 }));
             }
         }
-        self.read_only |= map.get("readOnly") == Some(&Value::Bool(true));
-        self.write_only |= map.get("writeOnly") == Some(&Value::Bool(true));
-        self.deprecated |= map.get("deprecated") == Some(&Value::Bool(true));
+        self.read_only |= is_true(kw.read_only);
+        self.write_only |= is_true(kw.write_only);
+        self.deprecated |= is_true(kw.deprecated);
         if self.sunset.is_none() {
-            self.sunset = map.get("x-sunset").and_then(Value::as_str);
+            self.sunset = kw.sunset.and_then(Value::as_str);
         }
         if self.discriminator.is_none() {
-            self.discriminator = map
-                .get("discriminator")
+            self.discriminator = kw
+                .discriminator
                 .and_then(|d| d.get("propertyName"))
                 .and_then(Value::as_str);
         }
-        if let Some(Value::Array(members)) = map.get("allOf") {
+        if let Some(Value::Array(members)) = kw.all_of {
             for (i, value) in members.iter().enumerate() {
                 let member = Slot {
                     value,
@@ -239,8 +243,8 @@ impl<'s> Effective<'s> {
         }
     }
 
-    fn merge_types(&mut self, map: &'s Map<String, Value>, v30: bool) {
-        let written: Option<Vec<&'s str>> = match map.get("type") {
+    fn merge_types(&mut self, kw: &Keywords<'s>, v30: bool) {
+        let written: Option<Vec<&'s str>> = match kw.types {
             Some(Value::String(t)) => Some(vec![t.as_str()]),
             Some(Value::Array(ts)) => Some(ts.iter().filter_map(Value::as_str).collect()),
             _ => None,
@@ -261,37 +265,26 @@ impl<'s> Effective<'s> {
                 None => written,
             });
         }
-        if v30 && map.get("nullable") == Some(&Value::Bool(true)) {
+        if v30 && is_true(kw.nullable) {
             self.nullable = true;
         }
     }
 
-    fn merge_bounds(&mut self, map: &'s Map<String, Value>, v30: bool) {
+    fn merge_bounds(&mut self, kw: &Keywords<'s>, v30: bool) {
         for (slot, bound) in Bound::ALL.into_iter().enumerate() {
             if self.bounds[slot].is_some() {
                 continue;
             }
-            let keyword = bound.keyword();
-            self.bounds[slot] = match bound {
-                Bound::Maximum | Bound::Minimum => {
-                    let excl_key = if bound == Bound::Maximum {
-                        "exclusiveMaximum"
-                    } else {
-                        "exclusiveMinimum"
-                    };
-                    match (map.get(keyword), map.get(excl_key)) {
-                        (Some(n @ Value::Number(_)), Some(Value::Bool(true))) if v30 => {
-                            Some((n, true))
-                        }
-                        (_, Some(n @ Value::Number(_))) => Some((n, true)),
-                        (Some(n @ Value::Number(_)), _) => Some((n, false)),
-                        _ => None,
-                    }
-                }
-                _ => map
-                    .get(keyword)
-                    .filter(|v| v.is_number())
-                    .map(|n| (n, false)),
+            let exclusive = match bound {
+                Bound::Maximum => kw.exclusive_maximum,
+                Bound::Minimum => kw.exclusive_minimum,
+                _ => None,
+            };
+            self.bounds[slot] = match (kw.bounds[slot], exclusive) {
+                (Some(n @ Value::Number(_)), Some(Value::Bool(true))) if v30 => Some((n, true)),
+                (_, Some(n @ Value::Number(_))) => Some((n, true)),
+                (Some(n @ Value::Number(_)), _) => Some((n, false)),
+                _ => None,
             };
         }
     }
@@ -342,6 +335,80 @@ impl<'s> Effective<'s> {
             sunset: self.sunset.map(str::to_string),
         }
     }
+}
+
+/// The keywords of one schema object that the comparison reads, found in one pass over its
+/// members: looking each keyword up hashed its name every time, and that dominated the walk.
+#[derive(Default)]
+struct Keywords<'s> {
+    types: Option<&'s Value>,
+    nullable: Option<&'s Value>,
+    format: Option<&'s Value>,
+    enumeration: Option<&'s Value>,
+    constant: Option<&'s Value>,
+    /// By the position of the bound in [`Bound::ALL`].
+    bounds: [Option<&'s Value>; 8],
+    exclusive_maximum: Option<&'s Value>,
+    exclusive_minimum: Option<&'s Value>,
+    multiple_of: Option<&'s Value>,
+    unique_items: Option<&'s Value>,
+    pattern: Option<&'s Value>,
+    default: Option<&'s Value>,
+    properties: Option<&'s Value>,
+    required: Option<&'s Value>,
+    additional: Option<&'s Value>,
+    items: Option<&'s Value>,
+    one_of: Option<&'s Value>,
+    any_of: Option<&'s Value>,
+    all_of: Option<&'s Value>,
+    read_only: Option<&'s Value>,
+    write_only: Option<&'s Value>,
+    deprecated: Option<&'s Value>,
+    sunset: Option<&'s Value>,
+    discriminator: Option<&'s Value>,
+}
+
+impl<'s> Keywords<'s> {
+    fn of(map: &'s Map<String, Value>) -> Self {
+        let mut kw = Keywords::default();
+        for (key, value) in map {
+            let field = match key.as_str() {
+                "type" => &mut kw.types,
+                "nullable" => &mut kw.nullable,
+                "format" => &mut kw.format,
+                "enum" => &mut kw.enumeration,
+                "const" => &mut kw.constant,
+                "exclusiveMaximum" => &mut kw.exclusive_maximum,
+                "exclusiveMinimum" => &mut kw.exclusive_minimum,
+                "multipleOf" => &mut kw.multiple_of,
+                "uniqueItems" => &mut kw.unique_items,
+                "pattern" => &mut kw.pattern,
+                "default" => &mut kw.default,
+                "properties" => &mut kw.properties,
+                "required" => &mut kw.required,
+                "additionalProperties" => &mut kw.additional,
+                "items" => &mut kw.items,
+                "oneOf" => &mut kw.one_of,
+                "anyOf" => &mut kw.any_of,
+                "allOf" => &mut kw.all_of,
+                "readOnly" => &mut kw.read_only,
+                "writeOnly" => &mut kw.write_only,
+                "deprecated" => &mut kw.deprecated,
+                "x-sunset" => &mut kw.sunset,
+                "discriminator" => &mut kw.discriminator,
+                other => match Bound::ALL.iter().position(|b| b.keyword() == other) {
+                    Some(i) => &mut kw.bounds[i],
+                    None => continue,
+                },
+            };
+            *field = Some(value);
+        }
+        kw
+    }
+}
+
+fn is_true(value: Option<&Value>) -> bool {
+    value == Some(&Value::Bool(true))
 }
 
 impl<'s> Slot<'s> {
