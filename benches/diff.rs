@@ -17,6 +17,10 @@ use serde_json::{Value, json};
 
 const RUNS: usize = 5;
 
+/// The allocator of the `kontrakt` binary, so the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {

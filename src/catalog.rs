@@ -673,7 +673,6 @@ pub fn parse(path: &Path, text: String) -> Result<Catalog, CatalogError> {
         spans: parsed.spans,
         format: Format::Yaml,
         line_starts: Default::default(),
-        char_checkpoints: Default::default(),
     };
     let reader = Reader { source: &source };
     let (catalog_version, common, services) = reader.catalog()?;

@@ -12,6 +12,11 @@ use kontrakt::cli::{
 use kontrakt::diff;
 use kontrakt::lint::{self, rules::RULES};
 
+/// A spec is parsed into millions of small strings and maps; mimalloc allocates and frees them
+/// in about half the time of the system allocator (`cargo bench --bench diff`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -112,12 +112,17 @@ impl<'s> Emitter<'s> {
         self.count += 1;
     }
 
+    /// The delta's subject, built at its exact size (see [`Delta::describe`]).
     fn subject(&self, path: &str) -> String {
         if path.is_empty() {
-            self.base.subject.clone()
-        } else {
-            format!("{} property `{path}`", self.base.subject)
+            return self.base.subject.clone();
         }
+        let mut subject = String::with_capacity(self.base.subject.len() + path.len() + 12);
+        subject.push_str(&self.base.subject);
+        subject.push_str(" property `");
+        subject.push_str(path);
+        subject.push('`');
+        subject
     }
 
     /// The site of `loc` in `spec` (side 0 old, 1 new), its position looked up once.
@@ -280,16 +285,16 @@ struct Differ<'s> {
 
 /// Compares two loaded specs.
 pub fn compare<'s>(old: &'s Spec, new: &'s Spec) -> SpecDiff<'s> {
-    compare_models(old, new, &model::build(old), &model::build(new))
+    compare_models(old, new, model::build(old), model::build(new))
 }
 
 /// [`compare`] with the operation models of both specs already built (a caller that needs a
-/// model itself builds it once).
+/// model itself builds it once); the models are used up.
 pub fn compare_models<'s>(
     old: &'s Spec,
     new: &'s Spec,
-    old_model: &model::Model,
-    new_model: &model::Model,
+    old_model: model::Model,
+    new_model: model::Model,
 ) -> SpecDiff<'s> {
     let mut d = Differ {
         old,
@@ -327,41 +332,46 @@ pub fn compare_models<'s>(
     d.servers();
     d.security_schemes();
 
-    let old_ops: BTreeMap<(String, String), &Operation> = old_model
+    let (old_operations, new_operations) = (old_model.operations.len(), new_model.operations.len());
+    // Operations are taken out of the models as they are compared, so the memory of both
+    // models is given back while the deltas grow.
+    let mut old_ops: BTreeMap<(String, String), Operation> = old_model
         .operations
-        .iter()
-        .map(|o| (op_key(o), o))
+        .into_iter()
+        .map(|o| (op_key(&o), o))
         .collect();
-    let new_ops: BTreeMap<(String, String), &Operation> = new_model
+    let mut new_ops: BTreeMap<(String, String), Operation> = new_model
         .operations
-        .iter()
-        .map(|o| (op_key(o), o))
+        .into_iter()
+        .map(|o| (op_key(&o), o))
         .collect();
-    let old_paths: HashSet<&str> = old_ops.keys().map(|(_, p)| p.as_str()).collect();
-    let new_paths: HashSet<&str> = new_ops.keys().map(|(_, p)| p.as_str()).collect();
+    let old_paths: HashSet<String> = old_ops.keys().map(|(_, p)| p.clone()).collect();
+    let new_paths: HashSet<String> = new_ops.keys().map(|(_, p)| p.clone()).collect();
     let mut matched = 0;
 
     // A path gone as a whole is one delta, not one per operation under it.
-    let mut reported_paths: HashSet<&str> = HashSet::new();
-    for (key, op) in &old_ops {
-        if let Some(new_op) = new_ops.get(key) {
+    let mut reported_paths: HashSet<String> = HashSet::new();
+    let old_keys: Vec<(String, String)> = old_ops.keys().cloned().collect();
+    for key in &old_keys {
+        if let Some(new_op) = new_ops.remove(key) {
             matched += 1;
-            d.operation(op, new_op, key);
-        } else if !new_paths.contains(key.1.as_str()) {
-            if reported_paths.insert(key.1.as_str()) {
+            if let Some(op) = old_ops.remove(key) {
+                d.operation(&op, &new_op, key);
+            }
+        } else if !new_paths.contains(&key.1) {
+            if reported_paths.insert(key.1.clone()) {
+                // Every operation under the path is unmatched, so all are still in `old_ops`.
                 d.path_removed(&old_ops, &key.1);
             }
-        } else {
+        } else if let Some(op) = old_ops.get(key) {
             d.operation_one_sided(op, key, Kind::OperationRemoved);
         }
     }
     reported_paths.clear();
+    // What is left of the new operations matched nothing.
     for (key, op) in &new_ops {
-        if old_ops.contains_key(key) {
-            continue;
-        }
-        if !old_paths.contains(key.1.as_str()) {
-            if reported_paths.insert(key.1.as_str()) {
+        if !old_paths.contains(&key.1) {
+            if reported_paths.insert(key.1.clone()) {
                 let at = path_loc(op);
                 let mut e = d.emitter(Area::Path, None, None, format!("path `{}`", op.path));
                 e.one_sided(
@@ -386,8 +396,8 @@ pub fn compare_models<'s>(
         deltas: d.deltas,
         old_version,
         new_version,
-        old_operations: old_model.operations.len(),
-        new_operations: new_model.operations.len(),
+        old_operations,
+        new_operations,
         matched_operations: matched,
         release: None,
         elided: d.elided,
@@ -598,8 +608,8 @@ impl<'s> Differ<'s> {
         }
     }
 
-    fn path_removed(&mut self, old_ops: &BTreeMap<(String, String), &Operation>, path: &str) {
-        let ops: Vec<&&Operation> = old_ops
+    fn path_removed(&mut self, old_ops: &BTreeMap<(String, String), Operation>, path: &str) {
+        let ops: Vec<&Operation> = old_ops
             .iter()
             .filter(|((_, p), _)| p == path)
             .map(|(_, o)| o)

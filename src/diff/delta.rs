@@ -341,7 +341,13 @@ impl Delta {
             // The subject is `info.version` itself; saying it twice reads badly.
             return what;
         }
-        format!("{}: {what}", self.subject)
+        // Built at its exact size: subjects of deep recursive schemas run to kilobytes, and
+        // `format!` would leave up to as much again unused in each of thousands of messages.
+        let mut message = String::with_capacity(self.subject.len() + 2 + what.len());
+        message.push_str(&self.subject);
+        message.push_str(": ");
+        message.push_str(&what);
+        message
     }
 
     /// For boolean values (`nullable`, `uniqueItems`, `readOnly`, `deprecated`): whether the new

@@ -379,8 +379,11 @@ fn diff_pair(
     ne: Option<&Entry>,
     j: &Judging,
 ) -> Result<Comparison, DiffError> {
-    let old_spec = spec::load(old)?;
-    let new_spec = spec::load(new)?;
+    let mut old_spec = spec::load(old)?;
+    let mut new_spec = spec::load(new)?;
+    // Changes carry positions, not snippets; the texts are as large as the specs.
+    old_spec.drop_texts();
+    new_spec.drop_texts();
     let policy = policy_for(ne, j)?;
     // Built once: the release's per-operation notice periods and the comparison share them.
     let (old_model, new_model) = (spec::model::build(&old_spec), spec::model::build(&new_spec));
@@ -396,9 +399,8 @@ fn diff_pair(
         )),
         _ => None,
     };
-    let mut diff = compare_models(&old_spec, &new_spec, &old_model, &new_model);
-    // The models are only needed to pair operations.
-    drop((old_model, new_model));
+    // The models are only needed to pair operations: the comparison uses them up.
+    let mut diff = compare_models(&old_spec, &new_spec, old_model, new_model);
     diff.release = release.clone();
     let unrelated = diff.unrelated();
     let fired = if unrelated {
@@ -406,6 +408,8 @@ fn diff_pair(
     } else {
         rule::run(RULES, &diff)
     };
+    // The rules keep what they fired on; the rest is not needed again (and is large).
+    drop(std::mem::take(&mut diff.deltas));
     let history: Vec<(Date, String, PathBuf)> = match oe {
         Some(o) => o
             .service

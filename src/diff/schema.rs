@@ -138,10 +138,7 @@ impl<'s> Effective<'s> {
         self.merge_types(&kw, v30);
         if self.format.is_none() {
             // 3.1 spells binary content with `contentMediaType`; `format: binary` says nothing more.
-            self.format = kw
-                .format
-                .and_then(Value::as_str)
-                .filter(|f| *f != "binary");
+            self.format = kw.format.and_then(Value::as_str).filter(|f| *f != "binary");
         }
         if self.enumeration.is_none()
             && let Some(Value::Array(values)) = kw.enumeration

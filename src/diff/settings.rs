@@ -267,7 +267,6 @@ impl Doc {
                 spans: parsed.spans,
                 format: Format::Yaml,
                 line_starts: Default::default(),
-                char_checkpoints: Default::default(),
             },
         })
     }

@@ -124,6 +124,16 @@ impl Spec {
         &self.files[id]
     }
 
+    /// Frees the source texts when only positions are wanted (`kontrakt diff` holds two large
+    /// specs at once). Positions stay exact, since the span trees hold them; line snippets
+    /// ([`super::source::SourceFile::line_text`]) are empty afterwards.
+    pub fn drop_texts(&mut self) {
+        for file in &mut self.files {
+            file.text = String::new();
+            file.line_starts = std::sync::OnceLock::new();
+        }
+    }
+
     /// The value at `loc`, if it exists.
     pub fn get(&self, loc: &Loc) -> Option<&Value> {
         pointer::get(&self.files.get(loc.file)?.value, &loc.ptr)

@@ -357,7 +357,6 @@ fn read_source(
         spans: Default::default(),
         format,
         line_starts: Default::default(),
-        char_checkpoints: Default::default(),
     };
     let parsed = match format {
         Format::Text => {

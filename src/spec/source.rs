@@ -109,10 +109,6 @@ pub struct SourceFile {
     pub format: Format,
     /// Byte offsets of line starts, built on first use (finding many lines would be quadratic).
     pub line_starts: std::sync::OnceLock<Vec<usize>>,
-    /// (byte offset, characters before it) about every 4 KiB, built on first use: a minified
-    /// JSON file is one line, and counting characters from its start for every position asked
-    /// for (the diff asks for thousands) would be quadratic.
-    pub char_checkpoints: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 /// A place in a file as shown to users: 1-based line and character column.
@@ -159,53 +155,13 @@ impl SourceFile {
         self.position_of(pos)
     }
 
-    /// Turns a parser position into a user-facing one (JSON byte columns become characters).
+    /// Turns a parser position into a user-facing one (both parsers count characters).
     pub fn position_of(&self, pos: Pos) -> Position {
-        let column = match self.format {
-            Format::Json => self.char_col(pos.line, pos.col),
-            _ => pos.col,
-        };
         Position {
             file: self.path.clone(),
             line: pos.line,
-            column,
+            column: pos.col,
         }
-    }
-
-    /// The character column of a byte column on a line.
-    fn char_col(&self, line: u32, byte_col: u32) -> u32 {
-        const LONG: usize = 4096;
-        let text = self.line_text(line);
-        if text.len() < LONG {
-            return byte_col_to_char_col(text, byte_col);
-        }
-        let start = text.as_ptr() as usize - self.text.as_ptr() as usize;
-        let mut byte = start + (byte_col.saturating_sub(1) as usize).min(text.len());
-        while byte > start && !self.text.is_char_boundary(byte) {
-            byte -= 1;
-        }
-        let checkpoints = self.char_checkpoints.get_or_init(|| {
-            let mut out = vec![(0usize, 0usize)];
-            let (mut at, mut chars) = (0usize, 0usize);
-            while at + LONG < self.text.len() {
-                let mut next = at + LONG;
-                while !self.text.is_char_boundary(next) {
-                    next -= 1;
-                }
-                chars += self.text[at..next].chars().count();
-                at = next;
-                out.push((at, chars));
-            }
-            out
-        });
-        let chars_before = |x: usize| {
-            let i = checkpoints
-                .partition_point(|(b, _)| *b <= x)
-                .saturating_sub(1);
-            let (b, c) = checkpoints[i];
-            c + self.text[b..x].chars().count()
-        };
-        (chars_before(byte) - chars_before(start)) as u32 + 1
     }
 
     /// The text of a 1-based line, without its line break ("" past the end).
@@ -229,15 +185,6 @@ pub(crate) fn line_text(text: &str, line: u32) -> &str {
         .nth(line.saturating_sub(1) as usize)
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .unwrap_or("")
-}
-
-pub(crate) fn byte_col_to_char_col(line: &str, byte_col: u32) -> u32 {
-    let byte = (byte_col.saturating_sub(1) as usize).min(line.len());
-    let mut b = byte;
-    while b > 0 && !line.is_char_boundary(b) {
-        b -= 1;
-    }
-    line[..b].chars().count() as u32 + 1
 }
 
 /// A rustc-style snippet of one line with a caret under the column.
@@ -274,11 +221,5 @@ mod tests {
     fn snippet_puts_caret_under_column() {
         let s = snippet("  type: strin", 7, 9);
         assert_eq!(s, "  |\n7 |   type: strin\n  |         ^");
-    }
-
-    #[test]
-    fn byte_columns_become_character_columns() {
-        assert_eq!(byte_col_to_char_col("\"dødsbo\": 1", 11), 10);
-        assert_eq!(byte_col_to_char_col("abc", 1), 1);
     }
 }

@@ -1534,7 +1534,6 @@ fn config_pointer_maps_to_a_line_in_the_yaml_file() {
         spans: parsed.spans,
         format: Format::Yaml,
         line_starts: Default::default(),
-        char_checkpoints: Default::default(),
     };
     let position = source.position(&errors[0].pointer, Anchor::Value);
     assert_eq!((position.line, position.column), (4, 17));
