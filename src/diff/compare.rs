@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -112,17 +113,12 @@ impl<'s> Emitter<'s> {
         self.count += 1;
     }
 
-    /// The delta's subject, built at its exact size (see [`Delta::describe`]).
-    fn subject(&self, path: &str) -> String {
+    /// The delta's subject.
+    fn subject(&self, path: &str) -> Arc<str> {
         if path.is_empty() {
-            return self.base.subject.clone();
+            return Arc::from(self.base.subject.as_str());
         }
-        let mut subject = String::with_capacity(self.base.subject.len() + path.len() + 12);
-        subject.push_str(&self.base.subject);
-        subject.push_str(" property `");
-        subject.push_str(path);
-        subject.push('`');
-        subject
+        Arc::from(format!("{} property `{path}`", self.base.subject))
     }
 
     /// The site of `loc` in `spec` (side 0 old, 1 new), its position looked up once.

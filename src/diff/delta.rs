@@ -6,6 +6,8 @@
 //! never says "breaking": whether a tighter `maxLength` hurts depends on the direction, and that
 //! is the rule's business.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -226,8 +228,9 @@ pub struct Delta {
     /// `GET /sager/{sagId}`, with the new side's path; `None` outside operations.
     pub operation: Option<String>,
     /// The element in words: `query parameter \`size\``, `request body (application/json)
-    /// property \`sikkerhed.type\``.
-    pub subject: String,
+    /// property \`sikkerhed.type\``. Shared with the judged change: subjects of deep recursive
+    /// schemas run to kilobytes.
+    pub subject: Arc<str>,
     pub old: Option<Site>,
     pub new: Option<Site>,
     pub old_value: Option<Value>,

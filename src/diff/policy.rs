@@ -10,6 +10,7 @@
 //! new version is already in effect; the caller fixes it with `--as-of`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -103,7 +104,7 @@ pub struct Change {
     pub level: Level,
     pub direction: Direction,
     pub operation: Option<String>,
-    pub subject: String,
+    pub subject: Arc<str>,
     pub message: String,
     pub old: Option<Position>,
     pub new: Option<Position>,

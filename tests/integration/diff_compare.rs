@@ -18,7 +18,7 @@ fn kinds(old: &str, new: &str, extra: &[(&str, &str)]) -> Vec<(Kind, String)> {
     compare(&o, &n)
         .deltas
         .into_iter()
-        .map(|d| (d.kind, d.subject))
+        .map(|d| (d.kind, d.subject.to_string()))
         .collect()
 }
 
