@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 use super::compare::Emitter;
 use super::delta::{Area, Bound, Flags, Kind, Lifecycle};
 use crate::spec::normalize::is_30;
+use crate::spec::pointer::Walker;
 use crate::spec::{Loc, Spec};
 
 /// How many operations a change in one shared schema is listed under, per area (request body,
@@ -512,6 +513,7 @@ pub struct Schemas<'s> {
     targets: Vec<(Loc, &'s Value)>,
     /// Whether each file of the spec is OpenAPI 3.0.
     v30: Vec<bool>,
+    walker: Walker<'s>,
 }
 
 fn address(value: &Value) -> usize {
@@ -525,12 +527,13 @@ impl<'s> Schemas<'s> {
             ids: FxMap::default(),
             targets: Vec::new(),
             v30: (0..spec.files.len()).map(|f| is_30(spec, f)).collect(),
+            walker: Walker::default(),
         }
     }
 
     /// The id of the schema at `loc` after its ref chain.
     fn id_at(&mut self, loc: &Loc) -> Option<u32> {
-        let value = self.spec.get(loc)?;
+        let value = self.get(loc)?;
         match self.ids.get(&address(value)) {
             Some(id) => *id,
             None => self.intern(value, loc.clone()),
@@ -550,26 +553,49 @@ impl<'s> Schemas<'s> {
 
     /// Interns `value`, written at `loc`, the first time it is met.
     fn intern(&mut self, value: &'s Value, loc: Loc) -> Option<u32> {
-        let id = if value.get("$ref").is_none() {
-            Some(self.add(loc, value))
-        } else {
-            match self.spec.deref(&loc) {
-                Ok(target) => match self.spec.get(&target) {
-                    Some(found) => match self.ids.get(&address(found)) {
-                        Some(id) => *id,
-                        None => {
-                            let id = self.add(target, found);
-                            self.ids.insert(address(found), Some(id));
-                            Some(id)
-                        }
-                    },
-                    None => None,
-                },
-                Err(_) => None,
-            }
+        let id = match self.deref(value, loc) {
+            Some((target, found)) => match self.ids.get(&address(found)) {
+                Some(id) => *id,
+                None => {
+                    let id = self.add(target, found);
+                    self.ids.insert(address(found), Some(id));
+                    Some(id)
+                }
+            },
+            None => None,
         };
         self.ids.insert(address(value), id);
         id
+    }
+
+    /// The value at `loc`.
+    fn get(&mut self, loc: &Loc) -> Option<&'s Value> {
+        let root = &self.spec.files.get(loc.file)?.value;
+        self.walker.get(loc.file, root, &loc.ptr)
+    }
+
+    /// Follows the `$ref` chain from `value` (written at `loc`) to the schema it ends at, as
+    /// [`Spec::deref`] does; `None` when the chain is broken or loops.
+    fn deref(&mut self, mut value: &'s Value, mut loc: Loc) -> Option<(Loc, &'s Value)> {
+        /// Longer chains are taken for loops.
+        const MAX_HOPS: usize = 64;
+        for _ in 0..MAX_HOPS {
+            let Some(reference) = value.get("$ref") else {
+                return Some((loc, value));
+            };
+            let reference = reference.as_str()?;
+            loc = match reference.strip_prefix('#') {
+                // Within the file: resolved from the last pointer's shared prefix.
+                Some(fragment)
+                    if !fragment.contains('%') && crate::spec::pointer::is_valid(fragment) =>
+                {
+                    Loc::new(loc.file, fragment)
+                }
+                _ => self.spec.resolve_ref(loc.file, reference).ok()?,
+            };
+            value = self.get(&loc)?;
+        }
+        None
     }
 
     fn add(&mut self, loc: Loc, value: &'s Value) -> u32 {

@@ -77,6 +77,76 @@ pub fn get<'a>(root: &'a Value, ptr: &str) -> Option<&'a Value> {
     Some(value)
 }
 
+/// Resolves pointers one after another, each starting from the longest prefix it shares with
+/// the one before: the diff asks for thousands of locations under the same operation or under
+/// `/components/schemas`, and walking each from the root hashes every token again.
+#[derive(Default)]
+pub struct Walker<'v> {
+    file: usize,
+    /// The last pointer resolved.
+    last: String,
+    /// For each token boundary of `last`: its byte length and the value there (the root first).
+    stack: Vec<(usize, &'v Value)>,
+}
+
+impl<'v> Walker<'v> {
+    /// The value at `ptr` in the document `root` of file `file`, if any.
+    pub fn get(&mut self, file: usize, root: &'v Value, ptr: &str) -> Option<&'v Value> {
+        if file != self.file
+            || self
+                .stack
+                .first()
+                .is_none_or(|(_, r)| !std::ptr::eq(*r, root))
+        {
+            self.file = file;
+            self.last.clear();
+            self.stack.clear();
+            self.stack.push((0, root));
+        }
+        let common = self
+            .last
+            .bytes()
+            .zip(ptr.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let keep = self
+            .stack
+            .iter()
+            .rposition(|(end, _)| {
+                *end <= common && (*end == ptr.len() || ptr.as_bytes()[*end] == b'/')
+            })
+            .unwrap_or(0);
+        self.stack.truncate(keep + 1);
+        let (mut end, mut value) = self.stack[keep];
+        self.last.clear();
+        self.last.push_str(&ptr[..end]);
+        let result = (|| {
+            for raw in ptr[end..].strip_prefix('/')?.split('/') {
+                let token = if raw.contains('~') {
+                    std::borrow::Cow::Owned(unescape(raw))
+                } else {
+                    std::borrow::Cow::Borrowed(raw)
+                };
+                value = match value {
+                    Value::Object(map) => map.get(token.as_ref())?,
+                    Value::Array(items) => items.get(parse_index(&token)?)?,
+                    _ => return None,
+                };
+                end += 1 + raw.len();
+                self.last.push_str(&ptr[end - raw.len() - 1..end]);
+                self.stack.push((end, value));
+            }
+            Some(value)
+        })();
+        match result {
+            Some(v) => Some(v),
+            // The whole pointer was the shared prefix.
+            None if end == ptr.len() => Some(value),
+            None => None,
+        }
+    }
+}
+
 /// The mutable value at `ptr`, if any.
 pub fn get_mut<'a>(root: &'a mut Value, ptr: &str) -> Option<&'a mut Value> {
     let mut value = root;
@@ -110,6 +180,50 @@ mod tests {
         }
         assert_eq!(escape("/pets/{id}"), "~1pets~1{id}");
         assert_eq!(unescape("~01"), "~1");
+    }
+
+    #[test]
+    fn walker_agrees_with_get_in_any_order() {
+        let doc = json!({
+            "paths": {"/a/{id}": {"get": {"responses": {"200": {"x": 1}, "404": {"x": 2}}}},
+                      "/b": {"post": [10, {"m~n": 3}]}},
+            "components": {"schemas": {"A": {"type": "string"}, "AB": {"type": "integer"}}},
+            "": {"": 4}
+        });
+        let ptrs = [
+            "/paths/~1a~1{id}/get/responses/200/x",
+            "/paths/~1a~1{id}/get/responses/404/x",
+            "/paths/~1a~1{id}/get/responses/404",
+            "/paths/~1a~1{id}/get/responses/500",
+            "/paths/~1b/post/1/m~0n",
+            "/paths/~1b/post/0",
+            "/paths/~1b/post/01",
+            "/components/schemas/AB",
+            "/components/schemas/A",
+            "/components/schemas/A/type",
+            "/components/schemas/AB/type",
+            "",
+            "/",
+            "//",
+            "/paths",
+            "/paths/~1a~1{id}/get/responses/200/x/deeper",
+        ];
+        let mut walker = Walker::default();
+        for round in 0..2 {
+            for (i, ptr) in ptrs.iter().enumerate() {
+                // Both orders, so each pointer follows many different predecessors.
+                let ptr = if round == 0 {
+                    *ptr
+                } else {
+                    ptrs[ptrs.len() - 1 - i]
+                };
+                assert_eq!(walker.get(0, &doc, ptr), get(&doc, ptr), "{ptr}");
+            }
+        }
+        // Another document (file) starts again from its root.
+        let other = json!({"paths": 5});
+        assert_eq!(walker.get(1, &other, "/paths"), Some(&json!(5)));
+        assert_eq!(walker.get(0, &doc, "/paths/~1b/post/0"), Some(&json!(10)));
     }
 
     #[test]
