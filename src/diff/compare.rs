@@ -259,7 +259,11 @@ fn param_key(op: &Operation, p: &Parameter) -> (ParamIn, String) {
 }
 
 fn lifecycle_at(spec: &Spec, loc: &Loc) -> Lifecycle {
-    let v = spec.get(loc);
+    lifecycle_of(spec.get(loc))
+}
+
+/// `deprecated` and `x-sunset` of an operation, parameter or header object.
+fn lifecycle_of(v: Option<&Value>) -> Lifecycle {
     Lifecycle {
         deprecated: v.and_then(|v| v.get("deprecated")) == Some(&Value::Bool(true)),
         sunset: v
@@ -705,8 +709,12 @@ impl<'s> Differ<'s> {
     }
 
     /// `deprecated` and `x-sunset` of an operation or parameter object.
-    fn lifecycle_changes(&self, e: &mut Emitter<'s>, ol: &Loc, nl: &Loc) {
-        let (o, n) = (lifecycle_at(self.old, ol), lifecycle_at(self.new, nl));
+    fn lifecycle_changes(&mut self, e: &mut Emitter<'s>, ol: &Loc, nl: &Loc) {
+        // Asked for every operation and parameter: looked up from the previous location.
+        let (o, n) = (
+            lifecycle_of(self.memo.old.get(ol)),
+            lifecycle_of(self.memo.new.get(nl)),
+        );
         if o.deprecated != n.deprecated {
             e.one_sided(
                 Kind::DeprecatedChanged,

@@ -5,6 +5,8 @@
 //! with the differing lines marked. The fragments are taken from the specs while they are
 //! loaded (a [`Change`] keeps only their text) and compared line by line with `similar`.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
@@ -21,6 +23,8 @@ const COLUMN: usize = 38;
 /// Fills in [`Change::fragment`] for changes inside a schema whose two sides are both schemas
 /// that differ and are short enough to show.
 pub fn attach(changes: &mut [Change], old: &Spec, new: &Spec) {
+    // A shared schema's change is listed under several operations with the same two sites.
+    let mut made: HashMap<(Loc, Loc), Option<(String, String)>> = HashMap::new();
     for ch in changes {
         let (Some(o), Some(n)) = (
             ch.delta.old.as_ref().map(|s| &s.loc),
@@ -31,23 +35,28 @@ pub fn attach(changes: &mut [Change], old: &Spec, new: &Spec) {
         if !in_schema(o) || !in_schema(n) {
             continue;
         }
-        let (Some(ov), Some(nv)) = (value(old, o), value(new, n)) else {
-            continue;
-        };
-        if !ov.is_object() || !nv.is_object() || ov == nv {
-            continue;
-        }
-        let (Ok(ot), Ok(nt)) = (
-            serde_json::to_string_pretty(ov),
-            serde_json::to_string_pretty(nv),
-        ) else {
-            continue;
-        };
-        if ot.lines().count() > MAX_LINES || nt.lines().count() > MAX_LINES {
-            continue;
-        }
-        ch.fragment = Some((ot, nt));
+        ch.fragment = made
+            .entry((o.clone(), n.clone()))
+            .or_insert_with(|| fragment(old, new, o, n))
+            .clone();
     }
+}
+
+/// The old and new schema fragments around two sites, when both are schemas that differ and
+/// are short enough to show.
+fn fragment(old: &Spec, new: &Spec, o: &Loc, n: &Loc) -> Option<(String, String)> {
+    let (ov, nv) = (value(old, o)?, value(new, n)?);
+    if !ov.is_object() || !nv.is_object() || ov == nv {
+        return None;
+    }
+    let (ot, nt) = (
+        serde_json::to_string_pretty(ov).ok()?,
+        serde_json::to_string_pretty(nv).ok()?,
+    );
+    if ot.lines().count() > MAX_LINES || nt.lines().count() > MAX_LINES {
+        return None;
+    }
+    Some((ot, nt))
 }
 
 fn in_schema(loc: &Loc) -> bool {

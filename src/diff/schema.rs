@@ -568,8 +568,8 @@ impl<'s> Schemas<'s> {
         id
     }
 
-    /// The value at `loc`.
-    fn get(&mut self, loc: &Loc) -> Option<&'s Value> {
+    /// The value at `loc` (resolved from the previous location's shared prefix).
+    pub fn get(&mut self, loc: &Loc) -> Option<&'s Value> {
         let root = &self.spec.files.get(loc.file)?.value;
         self.walker.get(loc.file, root, &loc.ptr)
     }

@@ -11,6 +11,7 @@ use super::{Limits, ParseError, Parsed};
 use crate::spec::source::Pos;
 
 struct Lexer<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     i: usize,
     line: u32,
@@ -75,8 +76,8 @@ impl<'a> Lexer<'a> {
                 self.continuation += usize::from(b & 0xC0 == 0x80);
                 self.i += 1;
             }
-            // The input is valid UTF-8 and we stopped at ASCII bytes, so this slice is too.
-            out.push_str(std::str::from_utf8(&self.bytes[start..self.i]).unwrap_or_default());
+            // Both ends are at ASCII bytes (or the end), so they are character boundaries.
+            out.push_str(self.text.get(start..self.i).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
@@ -226,6 +227,7 @@ pub(crate) fn number_value(text: &str, float: bool) -> Option<Value> {
 /// Parses JSON text (UTF-8, BOM already removed).
 pub fn parse_json(text: &str, limits: Limits) -> Result<Parsed, ParseError> {
     let mut lx = Lexer {
+        text,
         bytes: text.as_bytes(),
         i: 0,
         line: 1,
