@@ -2,8 +2,9 @@
 //!
 //! Pairs: Box's two real consecutive versions from the corpus (`../shared/corpus`, when
 //! present), and mutated copies of the largest corpus spec (OpenAI, 3 MB YAML) and of a
-//! generated 10 MB spec, each with a few hundred changes (bounds tightened, requirements
-//! relaxed, enum values added, properties removed). Each measurement runs in a fresh child
+//! generated 2 MB and 10 MB spec (and of the 2 MB one without its chain of references), each
+//! with a few hundred changes (bounds tightened, requirements relaxed, enum values added,
+//! properties removed). Each measurement runs in a fresh child
 //! process of this bench (`--child OLD NEW`), so the peak resident memory (Linux `VmHWM`) is the
 //! diff's own: loading both sides, comparing, running every rule and judging.
 //!
@@ -47,13 +48,39 @@ fn main() {
         let (old, new, n) = mutated_pair(&scratch, "openai", loaded.root().clone());
         pairs.push(("OpenAI 3 MB, mutated copy".into(), old, new, n));
     }
-    let generated: Value = serde_json::from_str(&kontrakt::bench::generate_spec(
-        10_000_000,
+    // 2 MB as well as 10: Atlassian's openapi-diff runs out of heap on the 10 MB pair, and the
+    // smaller one gives the side-by-side ratio.
+    for mb in [2, 10] {
+        let generated: Value = serde_json::from_str(&kontrakt::bench::generate_spec(
+            mb * 1_000_000,
+            kontrakt::bench::Density::Realistic,
+        ))
+        .expect("generated spec is JSON");
+        let (old, new, n) = mutated_pair(&scratch, &format!("generated-{mb}mb"), generated);
+        pairs.push((format!("generated {mb} MB, mutated copy"), old, new, n));
+    }
+    // The 2 MB spec without its chain of `forrige` references: openapi-diff inlines every
+    // reference, and the chain (or its self-reference at the end) defeats it on the pairs above;
+    // it runs out of heap on the 10 MB spec even without the chain.
+    let mut flat: Value = serde_json::from_str(&kontrakt::bench::generate_spec(
+        2_000_000,
         kontrakt::bench::Density::Realistic,
     ))
     .expect("generated spec is JSON");
-    let (old, new, n) = mutated_pair(&scratch, "generated-10mb", generated);
-    pairs.push(("generated 10 MB, mutated copy".into(), old, new, n));
+    if let Some(Value::Object(schemas)) = flat.pointer_mut("/components/schemas") {
+        for schema in schemas.values_mut() {
+            if let Some(Value::Object(props)) = schema.get_mut("properties") {
+                props.shift_remove("forrige");
+            }
+        }
+    }
+    let (old, new, n) = mutated_pair(&scratch, "flat-2mb", flat);
+    pairs.push((
+        "generated 2 MB without `forrige`, mutated copy".into(),
+        old,
+        new,
+        n,
+    ));
 
     let exe = std::env::current_exe().expect("own executable");
     println!(
