@@ -68,13 +68,18 @@ pub fn is_valid(ptr: &str) -> bool {
 pub fn get<'a>(root: &'a Value, ptr: &str) -> Option<&'a Value> {
     let mut value = root;
     for token in tokens(ptr) {
-        value = match value {
-            Value::Object(map) => map.get(token.as_ref())?,
-            Value::Array(items) => items.get(parse_index(&token)?)?,
-            _ => return None,
-        };
+        value = step(value, &token)?;
     }
     Some(value)
+}
+
+/// The member or item named by one unescaped token.
+fn step<'a>(value: &'a Value, token: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => map.get(token),
+        Value::Array(items) => items.get(parse_index(token)?),
+        _ => None,
+    }
 }
 
 /// Resolves pointers one after another, each starting from the longest prefix it shares with
@@ -127,11 +132,7 @@ impl<'v> Walker<'v> {
                 } else {
                     std::borrow::Cow::Borrowed(raw)
                 };
-                value = match value {
-                    Value::Object(map) => map.get(token.as_ref())?,
-                    Value::Array(items) => items.get(parse_index(&token)?)?,
-                    _ => return None,
-                };
+                value = step(value, &token)?;
                 end += 1 + raw.len();
                 self.last.push_str(&ptr[end - raw.len() - 1..end]);
                 self.stack.push((end, value));
